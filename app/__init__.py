@@ -1,0 +1,49 @@
+"""Application factory."""
+from __future__ import annotations
+
+from flask import Flask
+
+from config import Config
+
+
+def create_app(config: type[Config] = Config) -> Flask:
+    """Build the app: extensions, blueprints, CLI commands, error handlers."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(config)
+    if hasattr(config, "check"):
+        config.check()
+
+    from app import models  # noqa: F401  (registers every table)
+    from app.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from app import auth as _auth_setup  # noqa: F401  (user loader)
+    from app.admin.views import bp as admin_bp
+    from app.auth.views import bp as auth_bp
+    from app.main.views import bp as main_bp
+    from app.portal.views import bp as portal_bp
+    from app.registry.views import bp as registry_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(registry_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(portal_bp, url_prefix="/portal")
+
+    from app.permissions import enforce_access
+
+    app.before_request(enforce_access)
+
+    from app import errors, formatting
+    from app.cli import register_cli
+    from app.queue import init_queue
+
+    errors.register(app)
+    formatting.register(app)
+    init_queue(app)
+    register_cli(app)
+    return app

@@ -1,0 +1,59 @@
+"""Login and logout."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from app.auth.forms import LoginForm
+from app.extensions import db
+from app.models import Role
+from app.permissions import STAFF, ENTERPRISE, public, roles_required
+from app.services.auth import authenticate
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site: no scheme, no host, no protocol-relative '//'."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+def home_for(role: Role) -> str:
+    return url_for("portal.home") if role is Role.enterprise else url_for("main.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    """Log in with email and password."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user.role))
+    form = LoginForm()
+    if form.validate_on_submit():
+        result = authenticate(form.email.data, form.password.data)
+        db.session.commit()  # failures and lockouts are kept even when login fails
+        if result.user is None:
+            flash(result.error, "error")
+            return render_template("auth/login.html", form=form), 401
+        next_url = _safe_next(request.args.get("next"))
+        session.clear()  # a new session on login (no fixation)
+        login_user(result.user)
+        if result.user.role is Role.enterprise and next_url and not next_url.startswith("/portal"):
+            next_url = None
+        return redirect(next_url or home_for(result.user.role))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@roles_required(STAFF, ENTERPRISE)
+def logout():
+    """Log out (POST; CSRFProtect checks the token, so no other site can log a user out)."""
+    logout_user()
+    session.clear()
+    flash("You have been logged out.", "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,86 @@
+"""Flask CLI commands: create-user, seed-demo, worker, enqueue-ping."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+from app.extensions import db
+from app.models import Role
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(create_user)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(worker)
+    app.cli.add_command(enqueue_ping)
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role if r is not Role.enterprise]), required=True)
+@click.option("--name", default=None, help="Display name (defaults to the part of the email before @).")
+def create_user(email: str, role: str, name: str | None) -> None:
+    """Create a staff account; the password is read from BUTLER_PASSWORD or asked for."""
+    from app.services.users import UserError, create_user as create
+
+    password = current_app.config.get("CREATE_USER_PASSWORD")
+    if not password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create(email=email, name=name or email.split("@")[0], role=Role(role), password=password)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Created {user.role.value} {user.email}")
+
+
+@click.command("seed-demo")
+@click.option("--force", is_flag=True, help="Allow seeding even where the config forbids it.")
+def seed_demo(force: bool) -> None:
+    """Load the Jing'an Temple demo district (idempotent: a second run changes nothing)."""
+    from app.seed import DEMO_PASSWORD, seed
+
+    if not current_app.config.get("SEED_ALLOWED") and not force:
+        raise click.ClickException("Demo data is not loaded in production (use --force if you really mean it).")
+    summary = seed()
+    db.session.commit()
+    for line in summary.lines():
+        click.echo(line)
+    click.echo("\nDemo accounts (password for all: %s):" % DEMO_PASSWORD)
+    for email, role in summary.accounts:
+        click.echo(f"  {role:<10} {email}")
+
+
+@click.command("worker")
+@click.option("--queue", "queues", multiple=True, help="Queue names (default: all configured).")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker(queues: tuple[str, ...], burst: bool) -> None:
+    """Run an RQ worker whose jobs execute inside the app context (with the scheduler)."""
+    from app.jobs.worker import make_worker
+    from app.queue import get_redis
+
+    names = list(queues) or current_app.config["RQ_QUEUES"]
+    w = make_worker(current_app._get_current_object(), names, get_redis())
+    w.work(with_scheduler=True, burst=burst)
+
+
+@click.command("enqueue-ping")
+@click.option("--wait", default=20.0, help="Seconds to wait for the worker's answer.")
+def enqueue_ping(wait: float) -> None:
+    """Put a trivial job on the queue and wait for a worker to answer it."""
+    import time
+
+    from app.jobs.system import ping
+    from app.queue import get_queue
+
+    job = get_queue().enqueue(ping, result_ttl=60)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        status = job.get_status(refresh=True)
+        if status == "finished":
+            click.echo(f"queue ok: {job.return_value()}")
+            return
+        if status == "failed":
+            raise click.ClickException(f"ping job failed: {job.latest_result().exc_string}")
+        time.sleep(0.2)
+    raise click.ClickException(f"no worker answered within {wait:.0f} s (job {job.id} is {status})")

@@ -1,0 +1,1 @@
+"""RQ job functions. They take ids, run inside the app context set up by the worker."""

@@ -1,0 +1,52 @@
+"""Home page and health check."""
+from flask import Blueprint, render_template
+from sqlalchemy import func, select, text
+
+from app.extensions import db
+from app.models import Building, Enterprise, EnterpriseStatus
+from app.permissions import STAFF, public, roles_required
+from app.queue import get_redis
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@roles_required(STAFF)
+def index():
+    """Back-office home: registry counts and where to go next."""
+    counts = db.session.execute(
+        select(
+            select(func.count()).select_from(Building).scalar_subquery().label("buildings"),
+            select(func.count())
+            .select_from(Enterprise)
+            .where(Enterprise.status != EnterpriseStatus.moved_out)
+            .scalar_subquery()
+            .label("enterprises"),
+            select(func.count())
+            .select_from(Enterprise)
+            .where(Enterprise.status == EnterpriseStatus.at_risk)
+            .scalar_subquery()
+            .label("at_risk"),
+        )
+    ).one()
+    return render_template("main/index.html", counts=counts)
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    """Liveness of the database and Redis: 200 when both answer, 503 naming the failing part."""
+    status = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        status["db"] = "ok"
+    except Exception:  # noqa: BLE001 - any failure means "not ok"; details stay in the log
+        db.session.rollback()
+        status["db"] = "error"
+    try:
+        get_redis().ping()
+        status["redis"] = "ok"
+    except Exception:  # noqa: BLE001
+        status["redis"] = "error"
+    healthy = all(v == "ok" for v in status.values())
+    return status, 200 if healthy else 503

@@ -1,0 +1,135 @@
+"""Enterprises: the registry of companies the sub-district serves."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, event
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
+from app.models.user import enum_column
+
+#: GB/T 4754-2017 sections.
+INDUSTRIES = {
+    "A": "Agriculture, forestry, animal husbandry and fishery",
+    "B": "Mining",
+    "C": "Manufacturing",
+    "D": "Electricity, heat, gas and water",
+    "E": "Construction",
+    "F": "Wholesale and retail trade",
+    "G": "Transport, storage and post",
+    "H": "Accommodation and catering",
+    "I": "Information transmission, software and IT services",
+    "J": "Finance",
+    "K": "Real estate",
+    "L": "Leasing and business services",
+    "M": "Scientific research and technical services",
+    "N": "Water conservancy, environment and public facilities",
+    "O": "Resident services, repair and other services",
+    "P": "Education",
+    "Q": "Health and social work",
+    "R": "Culture, sports and entertainment",
+    "S": "Public administration and social organisations",
+    "T": "International organisations",
+}
+
+
+class HQType(str, enum.Enum):
+    none = "none"
+    regional_hq = "regional-hq"
+    hq_institution = "hq-institution"
+
+    @property
+    def label(self) -> str:
+        return {"none": "—", "regional-hq": "Regional HQ (地区总部)", "hq-institution": "HQ institution (总部型机构)"}[
+            self.value
+        ]
+
+
+class KeyTier(str, enum.Enum):
+    district_key = "district-key"
+    subdistrict_key = "subdistrict-key"
+    normal = "normal"
+
+    @property
+    def label(self) -> str:
+        return {"district-key": "District key", "subdistrict-key": "Sub-district key", "normal": "Normal"}[self.value]
+
+
+class EnterpriseStatus(str, enum.Enum):
+    active = "active"
+    at_risk = "at-risk"
+    moved_out = "moved-out"
+
+    @property
+    def label(self) -> str:
+        return {"active": "Active", "at-risk": "At risk", "moved-out": "Moved out"}[self.value]
+
+
+class Enterprise(db.Model):
+    __tablename__ = "enterprises"
+    __table_args__ = (
+        CheckConstraint("length(uscc) = 18", name="uscc_length"),
+        CheckConstraint("industry IN (" + ",".join(f"'{c}'" for c in INDUSTRIES) + ")", name="industry_section"),
+        CheckConstraint("employees IS NULL OR employees >= 0", name="employees_non_negative"),
+        CheckConstraint(
+            "(status = 'moved-out') = (moved_out_on IS NOT NULL)", name="moved_out_has_date"
+        ),
+        CheckConstraint("moved_out_on IS NULL OR move_out_reason IS NOT NULL", name="moved_out_has_reason"),
+        Index("ix_enterprises_name", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str | None] = mapped_column(String(200))
+    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    #: The code failed the GB 32100 check character and was accepted by explicit override.
+    uscc_override: Mapped[bool] = mapped_column(default=False)
+    industry: Mapped[str] = mapped_column(String(1), index=True)
+    hq_type: Mapped[HQType] = mapped_column(enum_column(HQType, "hq_type"), default=HQType.none)
+    hq_recognised_on: Mapped[date | None]
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id", ondelete="RESTRICT"), index=True)
+    unit: Mapped[str | None] = mapped_column(String(40))
+    registered_in_district: Mapped[bool] = mapped_column(default=True)
+    employees: Mapped[int | None]
+    moved_in_on: Mapped[date | None]
+    moved_out_on: Mapped[date | None]
+    move_out_reason: Mapped[str | None] = mapped_column(Text)
+    key_tier: Mapped[KeyTier] = mapped_column(enum_column(KeyTier, "key_tier"), default=KeyTier.normal, index=True)
+    officer_id: Mapped[int | None] = mapped_column(
+        # use_alter: users and enterprises refer to each other; this FK is added after both exist.
+        ForeignKey("users.id", ondelete="SET NULL", use_alter=True),
+        index=True,
+    )
+    status: Mapped[EnterpriseStatus] = mapped_column(
+        enum_column(EnterpriseStatus, "enterprise_status"), default=EnterpriseStatus.active, index=True
+    )
+    contact_name: Mapped[str | None] = mapped_column(String(120))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    building: Mapped["Building | None"] = relationship()  # noqa: F821
+    officer: Mapped["User | None"] = relationship(foreign_keys=[officer_id])  # noqa: F821
+    contacts: Mapped[list["User"]] = relationship(  # noqa: F821
+        foreign_keys="User.enterprise_id", back_populates="enterprise"
+    )
+    tax_records: WriteOnlyMapped["TaxRecord"] = relationship(  # noqa: F821
+        back_populates="enterprise", order_by="TaxRecord.month.desc()", passive_deletes="all"
+    )
+
+    @property
+    def industry_label(self) -> str:
+        return INDUSTRIES.get(self.industry, self.industry)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@event.listens_for(Enterprise, "before_delete")
+def _refuse_delete(mapper, connection, target: Enterprise) -> None:
+    """Enterprises are never hard-deleted: history (tax, requests) hangs off them."""
+    raise ValueError("An enterprise is never deleted; mark it moved-out instead.")

@@ -1,0 +1,30 @@
+"""Monthly tax records, one per enterprise per month, imported from the tax bureau."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.types import Money
+
+
+class TaxRecord(db.Model):
+    __tablename__ = "tax_records"
+    __table_args__ = (
+        UniqueConstraint("enterprise_id", "month", name="uq_tax_records_enterprise_month"),
+        CheckConstraint("length(month) = 7 AND substr(month, 5, 1) = '-'", name="month_format"),
+        CheckConstraint("total_tax >= 0", name="total_tax_non_negative"),
+        CheckConstraint("district_tax >= 0", name="district_tax_non_negative"),
+        CheckConstraint("district_tax <= total_tax", name="district_within_total"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id", ondelete="RESTRICT"))
+    #: 'YYYY-MM'; sorts and compares as text.
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    total_tax: Mapped[Decimal] = mapped_column(Money)
+    district_tax: Mapped[Decimal] = mapped_column(Money)
+
+    enterprise: Mapped["Enterprise"] = relationship(back_populates="tax_records")  # noqa: F821

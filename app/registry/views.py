@@ -1,0 +1,4 @@
+"""Registry: buildings and enterprises."""
+from flask import Blueprint
+
+bp = Blueprint("registry", __name__)

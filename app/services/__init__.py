@@ -1,0 +1,1 @@
+"""Services: the writes and the rules. They flush; the caller commits."""

