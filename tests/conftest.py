@@ -15,6 +15,7 @@ import signal
 from decimal import Decimal
 
 import pytest
+from flask import g
 
 from app import create_app
 from app.extensions import db as _db
@@ -64,8 +65,10 @@ def app(database_url, redis_url):
 
         _wipe_schema()
         upgrade()
-        yield application
         _db.session.remove()
+    yield application
+    with application.app_context():
+        _db.engine.dispose()
 
 
 def _wipe_schema() -> None:
@@ -78,18 +81,23 @@ def _wipe_schema() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _clean(request):
-    """Empty every table and the test Redis after each test that used the app."""
-    yield
+def _app_context(request):
+    """Each test that uses the app runs in its own app context and leaves empty tables behind."""
     if "app" not in request.fixturenames:
+        yield
         return
     app = request.getfixturevalue("app")
-    with app.app_context():
+    ctx = app.app_context()
+    ctx.push()
+    try:
+        yield
+    finally:
         _db.session.remove()
         with _db.engine.begin() as conn:
             for table in reversed(_db.metadata.sorted_tables):
                 conn.execute(table.delete())
         app.extensions["redis"].flushdb()
+        ctx.pop()
 
 
 @pytest.fixture
@@ -98,17 +106,30 @@ def db(app):
 
 
 class Browser:
-    """A test client that logs in and sends the CSRF token like a real browser would."""
+    """A test client that logs in and sends the CSRF token like a real browser would.
+
+    Requests reuse the test's app context (Flask does that when one is pushed), so before
+    each request `g` is emptied and the session expired, as a new request in a server would
+    start: otherwise Flask-Login's cached user and Flask-WTF's cached token leak across.
+    """
 
     TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
     def __init__(self, client):
         self.client = client
 
+    @staticmethod
+    def _fresh():
+        for key in list(vars(g)):
+            delattr(g, key)
+        _db.session.expire_all()
+
     def get(self, url, **kw):
+        self._fresh()
         return self.client.get(url, **kw)
 
     def token(self, url: str = "/") -> str:
+        self._fresh()
         page = self.client.get(url, follow_redirects=True).get_data(as_text=True)
         match = self.TOKEN.search(page)
         assert match, f"no CSRF token on {url}"
@@ -117,6 +138,7 @@ class Browser:
     def post(self, url, data=None, token_from: str = "/", **kw):
         data = dict(data or {})
         data.setdefault("csrf_token", self.token(token_from))
+        self._fresh()
         return self.client.post(url, data=data, **kw)
 
     def login(self, email: str, password: str = TEST_PASSWORD, **kw):
@@ -142,7 +164,7 @@ def make_user(db):
         n = next(_seq)
         password = kw.pop("password", TEST_PASSWORD)
         user = User(
-            email=kw.pop("email", f"user{n}@example.test"),
+            email=kw.pop("email", f"user{n}@example.com"),
             name=kw.pop("name", f"User {n}"),
             role=role,
             **kw,

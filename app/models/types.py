@@ -37,5 +37,7 @@ class UTCDateTime(TypeDecorator):
 
 
 def utcnow() -> datetime:
-    """The current time in UTC (the one place models take 'now' from)."""
-    return datetime.now(timezone.utc)
+    """The current time in UTC, from the app's clock (see app.clock)."""
+    from app import clock
+
+    return clock.now()

@@ -1,0 +1,49 @@
+"""Forms for user administration."""
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+
+from app.extensions import db
+from app.models import Enterprise, Role
+from app.models.user import find_user_by_email
+from app.forms import blank_to_none, options, strip
+from app.services.users import MIN_PASSWORD_LENGTH
+from app.uscc import normalise
+
+ROLE_CHOICES = [(r.value, r.label) for r in Role]
+
+
+class UserForm(FlaskForm):
+    email = EmailField("Email", filters=[strip], validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    name = StringField("Name", filters=[strip], validators=[DataRequired(), Length(max=120)])
+    phone = StringField("Phone", filters=[blank_to_none], validators=[Optional(), Length(max=40)])
+    role = SelectField("Role", choices=options(ROLE_CHOICES), default=Role.officer.value)
+    enterprise_uscc = StringField(
+        "Enterprise USCC (enterprise contacts only)",
+        filters=[lambda v: normalise(v) if isinstance(v, str) else v],
+        validators=[Optional(), Length(max=18)],
+    )
+    password = PasswordField(
+        "Password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)]
+    )
+    confirm = PasswordField("Repeat password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
+
+    def validate_email(self, field):
+        if find_user_by_email(field.data) is not None:
+            raise ValidationError("An account with this email already exists.")
+
+    def validate_enterprise_uscc(self, field):
+        self.enterprise = None
+        if self.role.data == Role.enterprise.value:
+            if not field.data:
+                raise ValidationError("An enterprise contact needs the USCC of its enterprise.")
+            self.enterprise = db.session.scalar(select(Enterprise).where(Enterprise.uscc == field.data))
+            if self.enterprise is None:
+                raise ValidationError("No enterprise has this USCC.")
+        elif field.data:
+            raise ValidationError("Only enterprise contacts belong to an enterprise; leave this empty.")
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=options(c for c in ROLE_CHOICES if c[0] != Role.enterprise.value))

@@ -1,0 +1,122 @@
+"""Login, lockout, logout and deactivation."""
+from datetime import timedelta
+
+import pytest
+
+from app import clock
+from app.models import Role, User
+from tests.conftest import TEST_PASSWORD
+
+
+@pytest.fixture
+def frozen_clock():
+    clock.freeze(clock.now())
+    yield clock
+    clock.freeze(None)
+
+
+def test_anonymous_user_is_sent_to_login(client):
+    response = client.get("/enterprises")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_login_lands_staff_on_home_and_enterprise_on_portal(browser, make_user, make_enterprise):
+    officer = make_user(Role.officer)
+    response = browser.login(officer.email)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/")
+    browser.post("/logout")
+    contact = make_user(Role.enterprise, enterprise=make_enterprise())
+    response = browser.login(contact.email)
+    assert response.headers["Location"].endswith("/portal/")
+
+
+def test_email_is_case_insensitive(browser, make_user):
+    user = make_user(Role.officer, email="li.wei@example.com")
+    assert browser.login("Li.Wei@Example.COM").status_code == 302
+    assert user.id
+
+
+@pytest.mark.parametrize("which", ["email", "password"])
+def test_wrong_credentials_do_not_say_which(browser, make_user, which):
+    user = make_user(Role.officer)
+    email = "nobody@example.com" if which == "email" else user.email
+    password = TEST_PASSWORD if which == "email" else "wrong password!"
+    response = browser.login(email, password)
+    assert response.status_code == 401
+    body = response.get_data(as_text=True)
+    assert "Wrong email or password." in body
+    assert "unknown" not in body.lower()
+
+
+def test_five_failures_lock_the_account_for_15_minutes(app, browser, make_user, db, frozen_clock):
+    user = make_user(Role.officer)
+    for _ in range(4):
+        assert "Wrong email or password." in browser.login(user.email, "bad password").get_data(as_text=True)
+    fifth = browser.login(user.email, "bad password").get_data(as_text=True)
+    assert "locked" in fifth
+    # The right password is refused while locked; the lock is in the database.
+    response = browser.login(user.email)
+    assert response.status_code == 401 and "locked" in response.get_data(as_text=True)
+    db.session.expire_all()
+    stored = db.session.get(User, user.id)
+    assert stored.locked_until == frozen_clock.now() + timedelta(minutes=15)
+    # 14 minutes later: still locked; after 15: the right password works again.
+    clock.freeze(frozen_clock.now() + timedelta(minutes=14))
+    assert browser.login(user.email).status_code == 401
+    clock.freeze(frozen_clock.now() + timedelta(minutes=1, seconds=1))
+    assert browser.login(user.email).status_code == 302
+
+
+def test_success_resets_the_failure_count(browser, make_user, db):
+    user = make_user(Role.officer)
+    for _ in range(4):
+        browser.login(user.email, "bad password")
+    assert browser.login(user.email).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, user.id).failed_logins == 0
+
+
+def test_logout_needs_post_with_csrf(browser, login_as):
+    login_as(Role.officer)
+    assert browser.get("/logout").status_code == 405
+    browser._fresh()
+    assert browser.client.post("/logout").status_code == 400  # no CSRF token
+    assert browser.get("/").status_code == 200  # still logged in
+    assert browser.post("/logout").status_code == 302
+    assert browser.get("/").status_code == 302  # logged out
+
+
+def test_login_form_without_csrf_is_refused(client, make_user):
+    user = make_user(Role.officer)
+    response = client.post("/login", data={"email": user.email, "password": TEST_PASSWORD})
+    assert response.status_code == 400
+
+
+def test_deactivated_users_session_stops_at_next_request(browser, login_as, db):
+    user = login_as(Role.officer)
+    assert browser.get("/enterprises").status_code == 200
+    db.session.get(User, user.id).active = False
+    db.session.commit()
+    response = browser.get("/enterprises")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert browser.login(user.email).status_code == 401
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example"])
+def test_next_only_goes_to_this_site(client, browser, make_user, target):
+    user = make_user(Role.officer)
+    token = browser.token("/login")
+    response = client.post(
+        "/login", query_string={"next": target}, data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": token}
+    )
+    assert response.headers["Location"] in ("/", "http://localhost/")
+
+
+def test_next_to_a_local_path_is_followed(client, browser, make_user):
+    user = make_user(Role.officer)
+    token = browser.token("/login")
+    response = client.post(
+        "/login", query_string={"next": "/enterprises?q=x"}, data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": token}
+    )
+    assert response.headers["Location"] == "/enterprises?q=x"
