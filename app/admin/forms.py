@@ -25,7 +25,7 @@ class UserForm(FlaskForm):
         validators=[Optional(), Length(max=18)],
     )
     password = PasswordField(
-        "Password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)]
+        "Password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200, message=f"Use at least {MIN_PASSWORD_LENGTH} characters.")]
     )
     confirm = PasswordField("Repeat password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
 
@@ -33,16 +33,28 @@ class UserForm(FlaskForm):
         if find_user_by_email(field.data) is not None:
             raise ValidationError("An account with this email already exists.")
 
-    def validate_enterprise_uscc(self, field):
-        self.enterprise = None
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.enterprise: Enterprise | None = None
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        # Here, not in validate_enterprise_uscc: Optional() skips that when the field is empty.
+        field = self.enterprise_uscc
+        if field.errors:
+            return False
         if self.role.data == Role.enterprise.value:
             if not field.data:
-                raise ValidationError("An enterprise contact needs the USCC of its enterprise.")
+                field.errors = ["An enterprise contact needs the USCC of its enterprise."]
+                return False
             self.enterprise = db.session.scalar(select(Enterprise).where(Enterprise.uscc == field.data))
             if self.enterprise is None:
-                raise ValidationError("No enterprise has this USCC.")
+                field.errors = ["No enterprise has this USCC."]
+                return False
         elif field.data:
-            raise ValidationError("Only enterprise contacts belong to an enterprise; leave this empty.")
+            field.errors = ["Only enterprise contacts belong to an enterprise; leave this empty."]
+            return False
+        return ok
 
 
 class RoleForm(FlaskForm):

@@ -1,7 +1,7 @@
 """Registry: buildings and enterprises (officers, chiefs and admins edit; leadership reads)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, literal, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 

@@ -1,12 +1,10 @@
 """Enterprise forms, list and detail."""
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
 from app.models import Enterprise, EnterpriseStatus, HQType, Role
-from app.uscc import make as make_uscc
 
 VALID = "914403001922038216"
 
