@@ -13,12 +13,12 @@ class AppContextMixin:
     flask_app: Flask
     forks = True
 
-    def perform_job(self, job, queue):  # noqa: D401 - RQ hook
+    def perform_job(self, job, queue, *args, **kwargs):  # RQ 3 also passes the execution
         with self.flask_app.app_context():
             if self.forks:  # a forked work horse must not reuse the parent's pooled connections
                 db.engine.dispose(close=False)
             try:
-                return super().perform_job(job, queue)
+                return super().perform_job(job, queue, *args, **kwargs)
             finally:
                 db.session.remove()
 
