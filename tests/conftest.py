@@ -66,9 +66,22 @@ def app(database_url, redis_url):
         _wipe_schema()
         upgrade()
         _db.session.remove()
+        application.extensions["reference_snapshot"] = _snapshot_reference_data()
     yield application
     with application.app_context():
         _db.engine.dispose()
+
+
+REFERENCE_TABLES = ("topics", "handling_modes", "departments", "sla_policies")
+
+
+def _snapshot_reference_data() -> dict[str, list[dict]]:
+    """The reference lists the migrations insert, to restore after each test empties the tables."""
+    with _db.engine.connect() as conn:
+        return {
+            name: [dict(r._mapping) for r in conn.execute(_db.metadata.tables[name].select())]
+            for name in REFERENCE_TABLES
+        }
 
 
 def _wipe_schema() -> None:
@@ -96,6 +109,10 @@ def _app_context(request):
         with _db.engine.begin() as conn:
             for table in reversed(_db.metadata.sorted_tables):
                 conn.execute(table.delete())
+            for table in _db.metadata.sorted_tables:  # parents first
+                rows = app.extensions["reference_snapshot"].get(table.name)
+                if rows:
+                    conn.execute(table.insert(), rows)
         app.extensions["redis"].flushdb()
         ctx.pop()
 
@@ -248,5 +265,33 @@ def make_tax(db):
         db.session.add(record)
         db.session.commit()
         return record
+
+    return make
+
+
+@pytest.fixture
+def make_request(db, make_enterprise, make_user):
+    """A request created through the workflow service (so it has milestones and a first event)."""
+    from sqlalchemy import select as _select
+
+    from app.models import Category, Channel, HandlingMode, Topic
+    from app.services.requests import create_request
+
+    def make(enterprise=None, by=None, mode: str = "on-site", topic: str = "Property and facilities", **kw):
+        enterprise = enterprise or make_enterprise()
+        by = by or make_user(Role.officer)
+        request = create_request(
+            enterprise=enterprise,
+            category=kw.pop("category", Category.problem),
+            topic=db.session.scalar(_select(Topic).where(Topic.name == topic)),
+            handling_mode=db.session.scalar(_select(HandlingMode).where(HandlingMode.code == mode)),
+            channel=kw.pop("channel", Channel.phone),
+            title=kw.pop("title", "Lift out of order on 12F"),
+            description=kw.pop("description", "The east lift has stopped between floors twice this week."),
+            by=by,
+            **kw,
+        )
+        db.session.commit()
+        return request
 
     return make
