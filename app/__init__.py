@@ -26,12 +26,18 @@ def create_app(config: type[Config] = Config) -> Flask:
     from app.auth.views import bp as auth_bp
     from app.main.views import bp as main_bp
     from app.portal.views import bp as portal_bp
+    from app.reference.views import bp as reference_bp
     from app.registry.views import bp as registry_bp
+    from app.requests.views import bp as requests_bp
+    from app.visits.views import bp as visits_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(registry_bp)
+    app.register_blueprint(requests_bp, url_prefix="/requests")
+    app.register_blueprint(visits_bp, url_prefix="/visits")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(reference_bp, url_prefix="/admin/reference")
     app.register_blueprint(portal_bp, url_prefix="/portal")
 
     from app.permissions import enforce_access
