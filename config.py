@@ -9,10 +9,28 @@ INSTANCE_DIR = BASE_DIR / "instance"
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
 
 
+def _local_secret_key() -> str:
+    """A random key kept in instance/, so a development install never signs sessions with a public key."""
+    path = INSTANCE_DIR / "secret_key"
+    try:
+        return path.read_text().strip() or DEFAULT_SECRET_KEY
+    except FileNotFoundError:
+        import secrets
+
+        try:
+            INSTANCE_DIR.mkdir(exist_ok=True)
+            key = secrets.token_hex(32)
+            path.write_text(key)
+            path.chmod(0o600)
+            return key
+        except OSError:  # read-only checkout: fall back (ProductionConfig refuses this key)
+            return DEFAULT_SECRET_KEY
+
+
 class Config:
     """Development defaults: an embedded SQLite file and whatever Redis REDIS_URL names."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    SECRET_KEY = os.environ.get("SECRET_KEY") or _local_secret_key()
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'butler.sqlite3'}"
     )

@@ -21,6 +21,10 @@ def create_app(config: type[Config] = Config) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
+    from app.params import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route: ids past INTEGER are a 404, not a 500
+
     from app import auth as _auth_setup  # noqa: F401  (user loader)
     from app.admin.views import bp as admin_bp
     from app.auth.views import bp as auth_bp
@@ -40,9 +44,11 @@ def create_app(config: type[Config] = Config) -> Flask:
     app.register_blueprint(reference_bp, url_prefix="/admin/reference")
     app.register_blueprint(portal_bp, url_prefix="/portal")
 
+    from app.params import refuse_nul_bytes
     from app.permissions import enforce_access
 
     app.before_request(enforce_access)
+    app.before_request(refuse_nul_bytes)
 
     from app import errors, formatting
     from app.cli import register_cli

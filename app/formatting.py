@@ -42,6 +42,7 @@ def day(value: date | None) -> str:
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(money=money, money_m=money_m, number=number, local_time=local_time, day=day)
 
+    from app.params import list_args
     from app.permissions import can_edit
 
-    app.jinja_env.globals.update(can_edit=can_edit)
+    app.jinja_env.globals.update(can_edit=can_edit, list_args=list_args)

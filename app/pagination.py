@@ -1,11 +1,12 @@
 """Pagination of row queries (several columns per row), reusing Flask-SQLAlchemy's Pagination."""
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, select
 
 from app.extensions import db
+from app.params import page_arg
 
 
 class RowPagination(Pagination):
@@ -23,7 +24,7 @@ class RowPagination(Pagination):
 def paginate_rows(stmt: Select, per_page: int | None = None) -> RowPagination:
     """Page through a multi-column select using ?page= from the request (404 past the end)."""
     return RowPagination(
-        page=request.args.get("page", 1, type=int),
+        page=page_arg(),
         per_page=per_page or current_app.config["PER_PAGE"],
         max_per_page=100,
         error_out=True,

@@ -9,7 +9,9 @@ from rq import Queue
 def init_queue(app: Flask) -> None:
     """Create one Redis client per app (it pools connections; nothing connects until used)."""
     url = app.config["REDIS_URL"]
-    app.extensions["redis"] = redis.Redis.from_url(url) if url else None
+    # A connect timeout, so /healthz answers 503 quickly when Redis is unreachable (no read
+    # timeout: the worker blocks on the queue for minutes by design).
+    app.extensions["redis"] = redis.Redis.from_url(url, socket_connect_timeout=5) if url else None
 
 
 def get_redis() -> redis.Redis:

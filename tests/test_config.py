@@ -30,3 +30,9 @@ def test_production_starts_with_a_real_secret(monkeypatch):
 
     app = create_app(Cfg)
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_development_never_uses_the_public_default_key():
+    from config import Config
+
+    assert Config.SECRET_KEY != DEFAULT_SECRET_KEY and len(Config.SECRET_KEY) >= 32

@@ -8,6 +8,7 @@ from app.admin.forms import RoleForm, UserForm
 from app.auth.forms import ConfirmForm
 from app.extensions import db
 from app.models import Role, User
+from app.params import page_arg
 from app.permissions import ADMINS, roles_required
 from app.services.users import UserError, change_role, create_user, set_active
 
@@ -26,7 +27,7 @@ def users():
         stmt = stmt.where(or_(User.name.ilike(like, escape="\\"), User.email.ilike(like, escape="\\")))
     if role in {r.value for r in Role}:
         stmt = stmt.where(User.role == Role(role))
-    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"])
+    page = db.paginate(stmt, page=page_arg(), per_page=current_app.config["PER_PAGE"])
     return render_template("admin/users.html", page=page, q=q, role=role, roles=list(Role))
 
 
@@ -83,8 +84,16 @@ def user_role(user_id: int):
 def user_active(user_id: int):
     """Deactivate an account (its sessions stop at the next request) or reactivate it."""
     user = db.get_or_404(User, user_id)
+    # The form says which state it wants, so a double submit or a stale page cannot undo itself.
+    wanted = request.form.get("active")
+    if wanted not in ("0", "1"):
+        flash("Use the Deactivate or Reactivate button.", "error")
+        return redirect(url_for("admin.user_detail", user_id=user.id))
+    if (wanted == "1") == user.active:
+        flash(f"{user.email} is already {'active' if user.active else 'deactivated'}.", "info")
+        return redirect(url_for("admin.user_detail", user_id=user.id))
     try:
-        set_active(user, not user.active, by=current_user)
+        set_active(user, wanted == "1", by=current_user)
     except UserError as exc:
         flash(str(exc), "error")
     else:

@@ -15,8 +15,8 @@ bp = Blueprint("auth", __name__)
 
 def _safe_next(target: str | None) -> str | None:
     """Only a path on this site: no scheme, no host, no protocol-relative '//'."""
-    if not target:
-        return None
+    if not target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None  # control characters: browsers drop some ('/\t/x' is '//x'); CR/LF break the header
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     EmailField,
     IntegerField,
     SelectField,
@@ -19,7 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.extensions import db
-from app.forms import blank_to_none, int_or_none, options, strip
+from app.forms import DecimalField, blank_to_none, int_or_none, options, strip
 from app.models import INDUSTRIES, Building, Enterprise, EnterpriseStatus, Grid, HQType, KeyTier, Role, User
 from app.uscc import USCCProblem, check, normalise
 
@@ -121,6 +120,12 @@ class EnterpriseForm(FlaskForm):
         self.building_id.choices = options([(None, "— none —")] + [(b.id, b.name) for b in buildings])
         self.officer_id.choices = options([(None, "— none —")] + officer_choices())
         self.uscc_flagged = False
+        if enterprise is not None and enterprise.status is EnterpriseStatus.moved_out:
+            # Only move-out sets this status and the form does not show the field: without this the
+            # missing field fails as "not a valid choice" and a moved-out enterprise cannot be edited.
+            moved_out = EnterpriseStatus.moved_out
+            self.status.choices = options([(moved_out.value, moved_out.label)])
+            self.status.data = moved_out.value
 
     def validate_uscc(self, field):
         result = check(field.data or "")

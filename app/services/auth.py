@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import case, or_, select, update
 from werkzeug.security import generate_password_hash
 
 from app.extensions import db
@@ -32,35 +32,60 @@ def _lock_message(until: datetime, now: datetime) -> str:
 
 
 def authenticate(email: str, password: str, now: datetime | None = None) -> LoginResult:
-    """Check credentials; count failures and lock the account after too many."""
+    """Check credentials; count failures and lock the account after too many.
+
+    Whether an attempt may go ahead is decided by one conditional UPDATE in the database, before
+    the password is checked, never from the row read a moment earlier: concurrent attempts
+    (several threads or processes) would otherwise all pass the lock check during the slow
+    scrypt and get far more than LOGIN_MAX_FAILURES guesses, and one of them could log in
+    after the account was locked. The UPDATE also holds the user's row until the caller
+    commits, so attempts on one account take turns.
+    """
     now = now or utcnow()
     user = find_user_by_email(email)
     if user is None:
         User(password_hash=_DUMMY_HASH).check_password(password)
         return LoginResult(None, WRONG_CREDENTIALS)
-    if user.is_locked(now):
-        return LoginResult(None, _lock_message(user.locked_until, now))
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    attempt = _claim_attempt(user, now)
+    if attempt is None:  # locked
+        until = db.session.scalar(select(User.locked_until).where(User.id == user.id))
+        return LoginResult(None, _lock_message(until or now, now))
+    if attempt > limit:  # more attempts under way than allowed: this one is not even checked
+        return LoginResult(None, _lock(user, now))
     if not user.check_password(password) or not user.active:
-        return LoginResult(None, _record_failure(user, now))
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    db.session.flush()
+        return LoginResult(None, _lock(user, now) if attempt >= limit else WRONG_CREDENTIALS)
+    _write(user, failed_logins=0, locked_until=None, last_login_at=now)
     return LoginResult(user)
 
 
-def _record_failure(user: User, now: datetime) -> str:
-    """Count one failure atomically (several web processes may race) and lock at the limit."""
-    limit = current_app.config["LOGIN_MAX_FAILURES"]
-    failures = db.session.execute(
+def _write(user: User, **values) -> None:
+    """Update the user's row in SQL, then drop the (now stale) loaded values of those columns."""
+    db.session.execute(
+        update(User).where(User.id == user.id).values(**values).execution_options(synchronize_session=False)
+    )
+    db.session.expire(user, list(values))
+
+
+def _claim_attempt(user: User, now: datetime) -> int | None:
+    """Count one attempt unless the account is locked: its number since the last success or lock, or None."""
+    attempt = db.session.execute(
         update(User)
-        .where(User.id == user.id)
-        .values(failed_logins=User.failed_logins + 1)
+        .where(User.id == user.id, or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(
+            # An expired lock starts a fresh count.
+            failed_logins=case((User.locked_until.is_(None), User.failed_logins + 1), else_=1),
+            locked_until=None,
+        )
         .returning(User.failed_logins)
-    ).scalar_one()
-    if failures >= limit:
-        until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-        db.session.execute(update(User).where(User.id == user.id).values(failed_logins=0, locked_until=until))
-        db.session.flush()
-        return _lock_message(until, now)
-    return WRONG_CREDENTIALS
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    db.session.expire(user, ["failed_logins", "locked_until"])
+    return attempt
+
+
+def _lock(user: User, now: datetime) -> str:
+    """Lock the account for LOGIN_LOCK_MINUTES; the count starts again when the lock ends."""
+    until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+    _write(user, failed_logins=0, locked_until=until)
+    return _lock_message(until, now)

@@ -80,13 +80,14 @@ def test_deactivate_logs_the_user_out_and_reactivate_restores(browser, login_as,
     other = Browser(app.test_client())
     other.login(target.email)
     assert other.get("/enterprises").status_code == 200
-    browser.post(f"/admin/users/{target.id}/active")
+    browser.post(f"/admin/users/{target.id}/active", {"active": "0"})
+    browser.post(f"/admin/users/{target.id}/active", {"active": "0"})  # a double submit does not undo it
     response = other.get("/enterprises")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
-    browser.post(f"/admin/users/{target.id}/active")
+    browser.post(f"/admin/users/{target.id}/active", {"active": "1"})
     assert other.login(target.email).status_code == 302
     # An admin cannot lock themselves out.
-    browser.post(f"/admin/users/{admin.id}/active")
+    browser.post(f"/admin/users/{admin.id}/active", {"active": "0"})
     assert browser.get("/admin/users").status_code == 200
 
 

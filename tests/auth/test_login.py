@@ -103,7 +103,10 @@ def test_deactivated_users_session_stops_at_next_request(browser, login_as, db):
     assert browser.login(user.email).status_code == 401
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example"])
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example/", "//evil.example/x", "/\\evil.example", "/\t/evil.example", "/enterprises\r\nSet-Cookie: x=1"],
+)
 def test_next_only_goes_to_this_site(client, browser, make_user, target):
     user = make_user(Role.officer)
     token = browser.token("/login")
@@ -120,3 +123,43 @@ def test_next_to_a_local_path_is_followed(client, browser, make_user):
         "/login", query_string={"next": "/enterprises?q=x"}, data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": token}
     )
     assert response.headers["Location"] == "/enterprises?q=x"
+
+
+def test_a_lock_set_by_a_concurrent_attempt_holds(app, db, make_user):
+    """The lock decision is the database's, not that of a row read before another process locked it.
+
+    Concurrent attempts used to all pass the in-memory lock check during the slow scrypt, so a burst
+    of parallel requests got far more than five guesses, and a right one logged in despite the lock.
+    """
+    from sqlalchemy import update
+
+    from app.models.user import find_user_by_email
+    from app.services.auth import authenticate
+
+    user = make_user(Role.officer)
+    assert find_user_by_email(user.email).locked_until is None  # this request has read the row: unlocked
+    with db.engine.begin() as other_process:
+        other_process.execute(
+            update(User.__table__).where(User.__table__.c.id == user.id)
+            .values(locked_until=clock.now() + timedelta(minutes=15))
+        )
+    result = authenticate(user.email, TEST_PASSWORD)
+    db.session.commit()
+    assert result.user is None and "locked" in result.error
+
+
+def test_failures_counted_by_other_processes_count(app, db, make_user):
+    """Four failures recorded elsewhere plus this one lock the account, whatever this session has loaded."""
+    from sqlalchemy import update
+
+    from app.models.user import find_user_by_email
+    from app.services.auth import authenticate
+
+    user = make_user(Role.officer)
+    assert find_user_by_email(user.email).failed_logins == 0
+    with db.engine.begin() as other_process:
+        other_process.execute(update(User.__table__).where(User.__table__.c.id == user.id).values(failed_logins=4))
+    assert "locked" in authenticate(user.email, "bad password").error
+    db.session.commit()
+    assert authenticate(user.email, TEST_PASSWORD).user is None
+    db.session.commit()

@@ -101,3 +101,15 @@ def test_detail_lists_its_enterprises(browser, login_as, make_building, make_ent
     body = browser.get(f"/buildings/{building.id}").get_data(as_text=True)
     assert "Inside Co" in body and "Elsewhere Co" not in body
     assert browser.get("/buildings/424242").status_code == 404
+
+
+def test_nan_and_infinite_areas_are_refused_not_a_500(browser, login_as, db, make_grid):
+    """Decimal() takes "NaN", "sNaN" and "Infinity"; they used to crash the comparisons (500)."""
+    login_as(Role.officer)
+    grid = make_grid()
+    for bad in ("NaN", "sNaN", "-Infinity", "inf"):
+        for field in ("gross_floor_area", "office_area"):
+            response = browser.post("/buildings/new", data(grid, **{field: bad}))
+            assert response.status_code == 200, (field, bad)
+            assert "Not a valid decimal value." in response.get_data(as_text=True), (field, bad)
+    assert db.session.scalar(select(func.count()).select_from(Building)) == 0

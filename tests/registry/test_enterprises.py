@@ -234,3 +234,24 @@ def test_untrusted_text_is_escaped(browser, login_as, make_enterprise):
     enterprise = make_enterprise(name="<script>alert(1)</script> Ltd")
     body = browser.get(f"/enterprises/{enterprise.id}").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in body and "&lt;script&gt;" in body
+
+
+def test_a_moved_out_enterprise_can_still_be_edited(browser, login_as, db, make_enterprise):
+    """The edit form hides the status of a moved-out enterprise; the missing field used to fail as
+    "Not a valid choice" (no field shows it), so nothing about such an enterprise could be corrected."""
+    login_as(Role.officer)
+    enterprise = make_enterprise(
+        uscc=VALID, status=EnterpriseStatus.moved_out, moved_out_on=date(2025, 1, 31), move_out_reason="Relocated"
+    )
+    assert browser.get(f"/enterprises/{enterprise.id}/edit").status_code == 200
+    posted = form_data(employees="12")
+    del posted["status"]  # as the browser sends it: the field is not on the page
+    response = browser.post(f"/enterprises/{enterprise.id}/edit", posted)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    assert enterprise.employees == 12
+    assert enterprise.status is EnterpriseStatus.moved_out and enterprise.moved_out_on == date(2025, 1, 31)
+    # Posting a status anyway does not bring it back: only move-out changes it.
+    assert browser.post(f"/enterprises/{enterprise.id}/edit", form_data(status="active")).status_code == 302
+    db.session.expire_all()
+    assert enterprise.status is EnterpriseStatus.moved_out
