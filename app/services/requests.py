@@ -90,7 +90,9 @@ def milestone_deadlines(policy: SLAPolicy, staged: bool, start: datetime) -> dic
 
 
 def _start_cycle(request: ServiceRequest, start: datetime) -> None:
-    policy = policy_for(request.category, request.topic_id)
+    # Before the first flush only the relationship is set, not the foreign key column.
+    topic_id = request.topic.id if request.topic is not None else request.topic_id
+    policy = policy_for(request.category, topic_id)
     for kind, due in milestone_deadlines(policy, request.handling_mode.staged, start).items():
         request.milestones.append(Milestone(cycle=request.cycle, kind=kind, started_at=start, due_at=due))
 

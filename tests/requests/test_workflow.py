@@ -261,3 +261,22 @@ def test_events_are_append_only(make_request, officer, db):
     with pytest.raises(ValueError, match="append-only"):
         db.session.flush()
     db.session.rollback()
+
+
+def test_topic_specific_policy_is_used_at_creation(make_request, officer, db):
+    from app.models import SLAPolicy, Topic
+    from app.models.reference import scope_key
+    from app.models.workflow import Category
+
+    tax = db.session.scalar(select(Topic).where(Topic.name == "Tax"))
+    db.session.add(SLAPolicy(scope_key=scope_key(Category.need, tax.id), category=Category.need, topic_id=tax.id,
+                             respond_minutes=10, on_site_minutes=60, solve_minutes=240))
+    db.session.commit()
+    request = make_request(by=officer, topic="Tax", category=Category.need)
+    assert {m.kind: m.due_at - T0 for m in request.milestones} == {
+        MilestoneKind.respond: timedelta(minutes=10),
+        MilestoneKind.on_site: timedelta(minutes=60),
+        MilestoneKind.solve: timedelta(minutes=240),
+    }
+    other = make_request(by=officer, topic="Tax", category=Category.problem)
+    assert {m.kind: m.due_at - T0 for m in other.milestones}[MilestoneKind.respond] == timedelta(minutes=5)
