@@ -3,11 +3,15 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, literal, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app.extensions import db
-from app.models import INDUSTRIES, Building, Enterprise, EnterpriseStatus, Grid, HQType, KeyTier, TaxTier, User
+from app.models import (
+    INDUSTRIES, OPEN_STATES, Building, Enterprise, EnterpriseStatus, Grid, HQType, KeyTier, ServiceRequest, TaxTier,
+    User, Visit,
+)
 from app.pagination import paginate_rows
+from app.params import id_arg, page_arg
 from app.permissions import EDITORS, STAFF, get_building_or_404, get_enterprise_or_404, roles_required
 from app.registry.forms import BuildingForm, EnterpriseForm, MoveOutForm
 from app.services import tax
@@ -37,7 +41,7 @@ def buildings():
     """Buildings with their year-to-date tax and derived tier; filter by grid and tier, search by name."""
     month = tax.latest_month()
     q = request.args.get("q", "").strip()
-    grid_id = request.args.get("grid", type=int)
+    grid_id = id_arg("grid")
     tier = request.args.get("tier", "")
     sort = request.args.get("sort", "-ytd")
 
@@ -122,7 +126,7 @@ def _save_building(building: Building | None, form: BuildingForm):
 @bp.route("/buildings/<int:building_id>")
 @roles_required(STAFF)
 def building_detail(building_id: int):
-    """A building: details, officers, tax over the last 12 months, and its enterprises."""
+    """A building: details, officers, tax over the last 12 months, its enterprises and their open requests."""
     building = db.first_or_404(
         select(Building).options(selectinload(Building.officers), joinedload(Building.grid)).where(Building.id == building_id)
     )
@@ -139,11 +143,23 @@ def building_detail(building_id: int):
         .options(joinedload(Enterprise.officer))
         .where(Enterprise.building_id == building.id)
         .order_by(Enterprise.status == EnterpriseStatus.moved_out, Enterprise.name),
+        page=page_arg(),
         per_page=current_app.config["PER_PAGE"],
     )
+    # One query; the row past `shown` only tells the page that the queue has more.
+    shown = 50
+    open_requests = db.session.scalars(
+        select(ServiceRequest)
+        .join(ServiceRequest.enterprise)
+        .options(contains_eager(ServiceRequest.enterprise))
+        .where(Enterprise.building_id == building.id, ServiceRequest.state.in_(OPEN_STATES))
+        .order_by(ServiceRequest.received_at.desc(), ServiceRequest.id.desc())
+        .limit(shown + 1)
+    ).all()
     return render_template(
         "registry/building_detail.html", building=building, summary=summary, trend=trend,
         trend_max=max((r.total_tax for r in trend), default=0), enterprises=enterprises,
+        open_requests=open_requests[:shown], more_open_requests=len(open_requests) > shown,
     )
 
 
@@ -169,7 +185,7 @@ def enterprises():
                 Enterprise.uscc.ilike(like, escape="\\"))
         )
     filters = {
-        "building": args.get("building", type=int),
+        "building": id_arg("building"),
         "industry": args.get("industry", "") if args.get("industry", "") in INDUSTRIES else "",
         "hq_type": args.get("hq_type", "") if args.get("hq_type", "") in {t.value for t in HQType} else "",
         "key_tier": args.get("key_tier", "") if args.get("key_tier", "") in {t.value for t in KeyTier} else "",
@@ -193,7 +209,7 @@ def enterprises():
          "status": Enterprise.status, "key_tier": Enterprise.key_tier, "_tiebreak": Enterprise.id},
         "name",
     )
-    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], max_per_page=100)
+    page = db.paginate(stmt, page=page_arg(), per_page=current_app.config["PER_PAGE"], max_per_page=100)
     buildings = db.session.execute(select(Building.id, Building.name).order_by(Building.name)).all()
     return render_template(
         "registry/enterprises.html", page=page, q=q, sort=sort, filters=filters, buildings=buildings,
@@ -243,16 +259,35 @@ def _save_enterprise(enterprise: Enterprise | None, form: EnterpriseForm):
 @bp.route("/enterprises/<int:enterprise_id>")
 @roles_required(STAFF)
 def enterprise_detail(enterprise_id: int):
-    """An enterprise: profile, building, responsible officer, tax of the last 12 months."""
+    """An enterprise: profile, building, officer, its requests, its latest visits, tax of the last 12 months."""
     enterprise = get_enterprise_or_404(enterprise_id)
     months = list(reversed(db.session.execute(tax.monthly_totals(12, enterprise_id=enterprise.id)).all()))
     contacts = db.session.scalars(
         select(User).where(User.enterprise_id == enterprise.id).order_by(User.name)
     ).all()
+    enterprise_requests = db.paginate(
+        select(ServiceRequest)
+        .where(ServiceRequest.enterprise_id == enterprise.id)
+        .order_by(ServiceRequest.received_at.desc(), ServiceRequest.id.desc()),
+        page=page_arg(),
+        per_page=20,
+    )
+    latest_visits = 10
+    visits = db.session.scalars(
+        select(Visit)
+        .options(selectinload(Visit.officers))
+        .where(Visit.enterprise_id == enterprise.id)
+        .order_by(Visit.visited_on.desc(), Visit.id.desc())
+        .limit(latest_visits)
+    ).all()
+    visit_count = len(visits) if len(visits) < latest_visits else db.session.scalar(
+        select(func.count()).select_from(Visit).where(Visit.enterprise_id == enterprise.id)
+    )
     return render_template(
         "registry/enterprise_detail.html", enterprise=enterprise, months=months,
         months_max=max((m.total_tax for m in months), default=0),
         months_total=sum((m.total_tax for m in months), 0), contacts=contacts,
+        enterprise_requests=enterprise_requests, visits=visits, visit_count=visit_count,
     )
 
 
