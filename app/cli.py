@@ -1,4 +1,4 @@
-"""Flask CLI commands: create-user, seed-demo, worker, enqueue-ping."""
+"""Flask CLI commands: create-user, seed-demo, worker, enqueue-ping, scan-sla."""
 from __future__ import annotations
 
 import click
@@ -13,6 +13,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(worker)
     app.cli.add_command(enqueue_ping)
+    app.cli.add_command(scan_sla)
 
 
 @click.command("create-user")
@@ -55,13 +56,26 @@ def seed_demo(force: bool) -> None:
 @click.option("--queue", "queues", multiple=True, help="Queue names (default: all configured).")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 def worker(queues: tuple[str, ...], burst: bool) -> None:
-    """Run an RQ worker whose jobs execute inside the app context (with the scheduler)."""
+    """Run an RQ worker whose jobs execute inside the app context (with the scheduler and the SLA scan)."""
+    from app.jobs.sla import SLA_QUEUE, ensure_sla_schedule
     from app.jobs.worker import make_worker
-    from app.queue import get_redis
+    from app.queue import get_queue, get_redis
 
     names = list(queues) or current_app.config["RQ_QUEUES"]
+    if SLA_QUEUE in names:  # the scan runs every minute, chained through the scheduler
+        click.echo(f"SLA scan every minute; next: {ensure_sla_schedule(get_queue(SLA_QUEUE))}")
     w = make_worker(current_app._get_current_object(), names, get_redis())
     w.work(with_scheduler=True, burst=burst)
+
+
+@click.command("scan-sla")
+def scan_sla() -> None:
+    """Run one SLA breach scan now: mark milestones past due, escalate, print how many."""
+    from app.services.sla import scan_breaches
+
+    count = scan_breaches()
+    db.session.commit()
+    click.echo(f"{count} breach{'es' if count != 1 else ''} marked")
 
 
 @click.command("enqueue-ping")
