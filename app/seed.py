@@ -6,32 +6,54 @@ and building names, USCCs, emails) never depend on `today` at all. `seed()` then
 the rows whose natural key is missing and leaves existing rows alone (a user may have edited
 them), so a second run changes nothing. It flushes; the caller commits.
 
+On top of the district, about fifty service requests and thirty visits of the last two months
+are driven through the real workflow services with the clock frozen at each step, so every
+state, rating, dispatch, breach and escalation has a timeline that reads like a real one; a few
+requests are received minutes before the seed runs, so their countdowns tick. They are keyed by
+enterprise + title (visits: enterprise + summary), never by reference number.
+
 Multinationals appear under their real brand names to make the demo recognisable; every figure
 (tax, employees, dates, contacts) is invented.
 """
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 import random
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from sqlalchemy import func, insert, select
 
+from app import clock
+from app.clock import LOCAL_TZ
 from app.extensions import db
 from app.models import (
     Building,
+    Category,
+    Channel,
+    Department,
     Enterprise,
     EnterpriseStatus,
     Grid,
+    HandlingMode,
     HQType,
     KeyTier,
+    Level,
+    Milestone,
+    Priority,
     Role,
+    ServiceRequest,
+    State,
     TaxRecord,
+    Topic,
     User,
+    Visit,
     building_officers,
 )
 from app.uscc import ALPHABET
@@ -563,6 +585,547 @@ def _plan_key_tiers(enterprises: list[EnterprisePlan], tax: dict[str, list]) -> 
 
 
 # ---------------------------------------------------------------------------------------------
+# Service requests and visits (the "three haves and four handles" workflow)
+# ---------------------------------------------------------------------------------------------
+
+TOPIC_PERMITS, TOPIC_TALENT, TOPIC_PROPERTY, TOPIC_POLICY = (
+    "Permits and licences", "Talent and household registration", "Property and facilities", "Policy and subsidies",
+)
+TOPIC_TAX, TOPIC_TRAFFIC, TOPIC_SAFETY, TOPIC_OTHER = "Tax", "Traffic and parking", "Safety", "Other"
+DIFFICULTY, PROBLEM, NEED = Category.difficulty, Category.problem, Category.need
+PHONE, WALK_IN, VISIT, PORTAL = Channel.phone, Channel.walk_in, Channel.visit, Channel.portal
+
+
+def _m(n: float) -> timedelta:
+    return timedelta(minutes=n)
+
+
+def _h(n: float) -> timedelta:
+    return timedelta(hours=n)
+
+
+def _d(n: float) -> timedelta:
+    return timedelta(days=n)
+
+
+#: Scenario -> the workflow steps after receipt, as (offset, action). Staged (tracked) scenarios
+#: run on days; the others on the 51530 minutes, met on time unless the name says otherwise.
+SCENARIOS: dict[str, list[tuple[timedelta, str]]] = {
+    # Open now, received minutes before the seed ran: their countdowns tick.
+    "waiting_live": [],
+    "accepted_live": [(_m(2), "respond")],
+    "on_site_live": [(_m(2), "respond"), (_m(9), "arrive")],
+    "tracked_live": [(_m(40), "respond")],
+    # Open and past due: the breach scan marks them and escalates them.
+    "unanswered": [],
+    "stuck_accepted": [(_m(4), "respond")],
+    "stuck_on_site": [(_m(3), "respond"), (_m(13), "arrive")],
+    # Open, every milestone met: a plan is being carried out.
+    "plan_given": [(_m(2), "respond"), (_m(12), "arrive"), (_m(27), "give_plan")],
+    "plan_given_tracked": [(_h(5), "respond"), (_d(3), "arrive"), (_d(6), "give_plan")],
+    # Solved, waiting for the enterprise to confirm.
+    "resolved": [(_m(3), "respond"), (_m(13), "arrive"), (_m(26), "resolve")],
+    # Closed with a rating.
+    "closed": [(_m(2), "respond"), (_m(11), "arrive"), (_m(25), "resolve"), (_d(1), "confirm")],
+    "closed_immediate": [(_m(1), "respond"), (_m(2), "arrive"), (_m(9), "resolve"), (_m(40), "confirm")],
+    "closed_late": [(_m(9), "respond"), (_m(31), "arrive"), (_h(2), "resolve"), (_d(1), "confirm")],
+    "closed_joint": [(_m(3), "respond"), (_m(14), "arrive"), (_m(29), "give_plan"), (_d(4), "resolve"),
+                     (_d(5), "confirm")],
+    "closed_tracked": [(_h(3), "respond"), (_d(2), "arrive"), (_d(9), "give_plan"), (_d(20), "resolve"),
+                       (_d(21), "confirm")],
+    # A rating of 1 or 2 reopens the request with a new clock.
+    "reopened": [(_m(2), "respond"), (_m(12), "arrive"), (_m(27), "resolve"), (_d(1), "confirm_low")],
+    "reopened_then_closed": [(_m(2), "respond"), (_m(14), "arrive"), (_m(28), "resolve"), (_d(1), "confirm_low"),
+                             (_d(1) + _m(4), "respond"), (_d(1) + _m(13), "arrive"), (_d(1) + _h(2), "resolve"),
+                             (_d(2), "confirm")],
+    # Sent back: not a matter for the sub-district (wrong channel).
+    "returned": [(_m(4), "return")],
+    "returned_after_accept": [(_m(2), "respond"), (_m(12), "return")],
+}
+#: Scenarios received `ago` minutes before the seed ran, rather than `ago` days before today.
+LIVE_SCENARIOS = frozenset({"waiting_live", "accepted_live", "on_site_live", "tracked_live"})
+FINAL_STATES: dict[str, State] = {
+    "waiting_live": State.submitted, "accepted_live": State.accepted, "on_site_live": State.on_site,
+    "tracked_live": State.accepted, "unanswered": State.submitted, "stuck_accepted": State.accepted,
+    "stuck_on_site": State.on_site, "plan_given": State.plan_given, "plan_given_tracked": State.plan_given,
+    "resolved": State.resolved, "closed": State.closed, "closed_immediate": State.closed,
+    "closed_late": State.closed, "closed_joint": State.closed, "closed_tracked": State.closed,
+    "reopened": State.reopened, "reopened_then_closed": State.closed, "returned": State.returned,
+    "returned_after_accept": State.returned,
+}
+
+RESPONSES = [
+    "Called the contact back; coming over now.",
+    "Acknowledged by phone; on my way.",
+    "Taken; I have the details and will be there shortly.",
+    "Received and confirmed with the contact.",
+]
+ARRIVALS = [
+    "On site: met the office manager and saw the problem.",
+    "Arrived at reception; went through it with the administration team.",
+    "On site with the contact person.",
+    "Checked in at the enterprise; walked through it with the facilities lead.",
+]
+STAGED_RESPONSES = [
+    "Acknowledged; first staged reply will follow within the week.",
+    "Taken on as a tracked request; collecting the documents first.",
+]
+STAGED_ARRIVALS = [
+    "Staged reply: documents checked with the enterprise; the application is complete.",
+    "Staged reply: met the enterprise and the responsible department together.",
+]
+
+
+@dataclass(frozen=True)
+class VisitSpec:
+    #: An enterprise: a word its multinational's name starts with, "ord:N" or "risk:N" (see _pools).
+    who: str
+    ago: int
+    at: str
+    summary: str
+    #: Visiting officers' emails; empty means the enterprise's own liaison officer.
+    officers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RequestSpec:
+    who: str
+    category: Category
+    topic: str
+    mode: str
+    channel: Channel
+    scenario: str
+    #: Days before today (minutes before now for live scenarios); a visit's request takes the visit's time.
+    ago: int
+    at: str
+    title: str
+    description: str
+    plan: str | None = None
+    resolution: str | None = None
+    rating: tuple[int, str] | None = None
+    low_rating: tuple[int, str] | None = None
+    officer: str | None = None
+    priority: Priority = Priority.normal
+    departments: tuple[str, ...] = ()
+    note: str | None = None
+    escalate: str | None = None
+    visit: int | None = None
+
+
+V = VisitSpec
+VISITS = [
+    V("L'ORÉAL", 40, "10:00", "Annual key-account visit with the HR director: headcount up 8 % this year; the graduate "
+      "trainees struggle to find housing near the office.", (XU, LIU)),
+    V("SAP", 50, "14:30", "Met the finance and legal leads: they asked how the software enterprise recognition works "
+      "and what it changes for their tax.", (CHIEF, ZHAO)),
+    V("ord:5", 29, "10:30", "Visit after the company moved its Shenzhen team here: 14 families are relocating and "
+      "school places are the main worry."),
+    V("Givaudan", 55, "15:00", "Toured the new fragrance lab on 21F; they want it recognised as an R&D centre.", (SUN,)),
+    V("ord:8", 15, "11:00", "Routine visit; the office manager complained about the east-core lifts."),
+    V("Mars", 1, "10:00", "Quarterly visit: all well, but the street lamp at the Changde Road entrance is out."),
+    V("COACH", 45, "10:00", "Quarterly visit with the general manager: retail sales up; the head office stays at "
+      "Park Place after the lease renewal.", (OFFICER, CHIEF)),
+    V("ADIENT", 37, "14:00", "Met the China CFO about the restructuring of the seating business: no change to "
+      "headcount in Jing'an.", (OFFICER,)),
+    V("risk:0", 33, "10:30", "Early-warning visit: tax down by a third; the owner is considering a move to Hongqiao "
+      "for lower rent. Explained the rent subsidy and offered help with the application."),
+    V("risk:1", 26, "15:00", "Early-warning visit: revenue fell after losing a major client; no plan to move. "
+      "Follow-up in a month."),
+    V("risk:2", 19, "10:00", "Early-warning visit: the group may consolidate into its Hangzhou office. Offered an "
+      "introduction to the district investment promotion team."),
+    V("Tiffany", 34, "11:00", "Visited the regional office; they asked about renewing the HQ recognition next year.",
+      (OFFICER, XU)),
+    V("Kering", 31, "14:30", "Met the HR lead: two new brands join the Shanghai office and need 20 more workstations.",
+      (XU,)),
+    V("DBS", 28, "10:00", "Met the branch president: keen to host a fintech event together with the sub-district.",
+      (OFFICER,)),
+    V("Allianz", 24, "15:30", "Courtesy visit to the new CEO; introduced the Butler service and the 51530 promise.",
+      (CHIEF,)),
+    V("Continental", 22, "10:00", "Discussed the product launch they plan on the square in front of Wheelock Square.",
+      (OFFICER,)),
+    V("Jones Lang LaSalle", 20, "14:00", "Met the property team that manages three of our buildings: vacancy, rents "
+      "and the rooftop solar project.", (OFFICER, CHIEF)),
+    V("ord:14", 17, "11:30", "Welcome visit to a new tenant: moved in last month with 25 staff; left the Butler "
+      "contact card."),
+    V("ord:17", 13, "10:00", "Welcome visit to a new tenant: 40 staff, mostly in financial leasing; no issues yet."),
+    V("Shiseido", 12, "15:00", "Went through the rejected cosmetics import filing with the regulatory affairs team.",
+      (CHIEF, ZHAO)),
+    V("Shanghai Jing'an Hilton", 11, "10:30", "Met the hotel's general manager about conference-season traffic and "
+      "coach parking.", (ZHOU,)),
+    V("Estée", 9, "14:00", "Quarterly visit: the window display changes every month and needs a standing night-time "
+      "loading arrangement.", (OFFICER,)),
+    V("UBS", 8, "10:00", "Met the country head: business steady; asked for a contact at the district financial "
+      "services office.", (LIU,)),
+    V("ord:20", 7, "15:30", "Visit after a complaint about a delayed tax refund; explained the process and the "
+      "expected timeline."),
+    V("Swarovski", 6, "10:00", "Quarterly visit; no issues raised.", (LIU,)),
+    V("risk:3", 5, "11:00", "Early-warning follow-up: they decided to stay and signed a two-year lease extension."),
+    V("McKinsey", 4, "14:00", "Met the office manager to prepare for next month's fire inspection.", (OFFICER,)),
+    V("Burberry", 3, "10:30", "Quarterly visit; staff complain that the air conditioning on 41F stops at 18:00.",
+      (OFFICER, XU)),
+    V("Dentsu", 2, "15:00", "Met the new managing director and introduced the liaison team.", (SUN,)),
+    V("Henkel", 1, "11:00", "Quarterly visit; HR asked how residence permits work for seconded staff.", (OFFICER,)),
+]
+del V
+
+R = RequestSpec
+REQUESTS = [
+    # --- open now, received minutes ago ----------------------------------------------------
+    R("ADIENT", PROBLEM, TOPIC_PROPERTY, "on-site", PHONE, "waiting_live", 1, "",
+      "Access gates on 27F reject new staff cards",
+      "Twelve new hires since Monday cannot pass the 27F speed gates; building security says their cards were "
+      "issued on the old system.", officer=OFFICER),
+    R("Henkel", NEED, TOPIC_TALENT, "immediate", WALK_IN, "waiting_live", 3, "",
+      "Residence permit letter for a seconded German manager",
+      "HR needs the sub-district's confirmation letter for a residence permit application; the manager arrives "
+      "next week.", officer=OFFICER),
+    R("ord:29", DIFFICULTY, TOPIC_TRAFFIC, "on-site", PHONE, "waiting_live", 2, "",
+      "Delivery vans ticketed at the loading bay on Tongren Road",
+      "Three parking tickets this week for vans unloading at the building's own loading bay."),
+    R("McKinsey", PROBLEM, TOPIC_SAFETY, "on-site", PHONE, "accepted_live", 4, "",
+      "Fire door on the 33F stairwell will not close",
+      "The self-closing fire door on the north stairwell stays open; the fire inspection is next month.",
+      officer=OFFICER, priority=Priority.high),
+    R("Johnson Controls", PROBLEM, TOPIC_PROPERTY, "joint", PHONE, "accepted_live", 5, "",
+      "Water leaking from the floor above into the server room",
+      "Water is dripping through the ceiling tiles onto the server racks on 19F; the tenant above is closed today.",
+      officer=OFFICER, priority=Priority.urgent),
+    R("Continental", NEED, TOPIC_PERMITS, "on-site", PHONE, "on_site_live", 10, "",
+      "Temporary outdoor event permit for a product launch",
+      "A two-day product launch on the square in front of Wheelock Square: stage, tent and a small LED wall.",
+      officer=OFFICER),
+    R("Swarovski", PROBLEM, TOPIC_PROPERTY, "on-site", WALK_IN, "on_site_live", 12, "",
+      "Shop front sign damaged by last night's storm",
+      "Part of the illuminated sign above the entrance is hanging loose over the pavement.",
+      priority=Priority.high),
+    R("COACH", NEED, TOPIC_POLICY, "tracked", PORTAL, "tracked_live", 180, "",
+      "Application for the regional headquarters rent subsidy",
+      "We would like to apply for the regional headquarters office rent subsidy for this year and need to know "
+      "which documents to prepare.", officer=OFFICER,
+      note="Checked with the Commerce Commission: the form for this year is out next week."),
+    # --- open and past due ---------------------------------------------------------------
+    R("ord:3", DIFFICULTY, TOPIC_OTHER, "on-site", PHONE, "unanswered", 6, "21:40",
+      "Night-time construction noise next door",
+      "The renovation next door works until 2 a.m.; staff on the late shift cannot take calls."),
+    R("Tiffany", PROBLEM, TOPIC_TRAFFIC, "on-site", PHONE, "unanswered", 2, "17:50",
+      "Taxi rank outside the Plaza 66 entrance blocked by private cars",
+      "Private cars wait in the taxi rank every evening; clients cannot get a taxi after events.", officer=OFFICER),
+    R("Burberry", PROBLEM, TOPIC_PROPERTY, "on-site", PHONE, "stuck_accepted", 3, "18:20",
+      "Air conditioning off after 18:00 on 41F",
+      "The building switches off the air conditioning at 18:00; the design team works until 21:00 and it is 30 °C.",
+      officer=OFFICER, note="Property management says overtime cooling is charged by the hour; negotiating."),
+    R("ord:4", DIFFICULTY, TOPIC_PERMITS, "on-site", WALK_IN, "stuck_accepted", 9, "15:10",
+      "Business licence address change stuck at the window",
+      "The address change was filed three weeks ago and still shows 'under review'.",
+      note="Called the Market Supervision Bureau window twice: no answer yet."),
+    R("Savills", NEED, TOPIC_SAFETY, "joint", PHONE, "stuck_on_site", 3, "10:15",
+      "Fire inspection before a tenant fit-out handover",
+      "A 2,000 m² fit-out on 35F is finished; the tenant moves in on the 1st and needs the fire acceptance first.",
+      officer=OFFICER, departments=("Fire Rescue",)),
+    R("ord:6", PROBLEM, TOPIC_TAX, "on-site", PHONE, "stuck_on_site", 12, "11:30",
+      "Invoice quota too low for the year-end peak",
+      "The monthly VAT invoice quota runs out by the 20th; December orders are twice the usual volume.",
+      note="The tax bureau wants last quarter's sales figures before it raises the quota."),
+    # --- open, plan given ----------------------------------------------------------------
+    R("L'ORÉAL", NEED, TOPIC_TALENT, "tracked", VISIT, "plan_given_tracked", 40, "",
+      "Talent apartment places for graduate trainees",
+      "Thirty graduate trainees start in January; most come from outside Shanghai.",
+      plan="Six places in the Jing'an talent apartments from January; the others on the waiting list with priority "
+           "and a list of partner landlords.", visit=0),
+    R("ord:9", DIFFICULTY, TOPIC_POLICY, "tracked", PHONE, "plan_given_tracked", 26, "14:00",
+      "Start-up rent subsidy application returned as incomplete",
+      "The application was returned without saying what is missing.",
+      plan="The lease must be stamped by the landlord and the tax certificate must cover 12 months; we will "
+           "pre-check the new application before it is filed."),
+    R("Estée", NEED, TOPIC_TRAFFIC, "joint", PHONE, "plan_given", 5, "16:40",
+      "Night-time loading permit for window display changes",
+      "The window display changes monthly; the truck needs 2 hours on Nanjing Road West after midnight.",
+      plan="Traffic police agree to a standing monthly permit, 00:30–02:30, if the dates are filed a week ahead.",
+      officer=OFFICER, departments=("Traffic Police", "Urban Management")),
+    R("ord:10", PROBLEM, TOPIC_SAFETY, "joint", WALK_IN, "plan_given", 11, "12:20",
+      "Gas smell in the shared kitchen on 3F",
+      "Staff smelled gas near the shared kitchen twice this week.",
+      plan="The gas company sealed the valve; the landlord replaces the corroded pipe section next week and the "
+           "kitchen stays closed until the pressure test passes.",
+      priority=Priority.urgent, departments=("Fire Rescue",)),
+    R("DBS", NEED, TOPIC_POLICY, "on-site", PHONE, "plan_given", 8, "10:40",
+      "Co-hosting a fintech event with the sub-district",
+      "The bank would like to co-host a fintech forum for the district's enterprises in the spring.",
+      plan="Proposal drafted: a half-day forum in the sub-district's hall, the bank covering speakers and catering.",
+      officer=OFFICER, escalate="Co-hosting needs the sub-district's approval: passing to the chief liaison."),
+    R("ord:8", PROBLEM, TOPIC_PROPERTY, "on-site", VISIT, "plan_given", 15, "",
+      "East-core lifts break down several times a month",
+      "Two of the four east-core lifts stopped three times this month; once with people inside.",
+      plan="The lift company replaces the control boards of both lifts on the 12th; a weekly check until then.",
+      visit=4),
+    R("Hugo Boss", DIFFICULTY, TOPIC_TRAFFIC, "on-site", WALK_IN, "plan_given", 19, "09:40",
+      "Staff parking spaces lost to the renovation",
+      "The Jiuguang car park closed two levels for renovation; 40 staff lost their spaces.",
+      plan="Temporary monthly spaces at the Jing'an Temple car park at the same rate until the works end in March."),
+    # --- resolved, waiting for confirmation ---------------------------------------------------
+    R("Mars", PROBLEM, TOPIC_PROPERTY, "immediate", VISIT, "resolved", 1, "",
+      "Broken street lamp at the Changde Road entrance",
+      "The street lamp at the Changde Road entrance has been out for a week; the entrance is dark after 17:00.",
+      resolution="Urban Management's maintenance team replaced the lamp this afternoon.", visit=5),
+    R("ord:34", NEED, TOPIC_TALENT, "on-site", WALK_IN, "resolved", 2, "10:10",
+      "Household registration for a new hire with a doctorate",
+      "A new hire with a doctorate qualifies for a Shanghai hukou; HR does not know where to start.",
+      resolution="Went through the talent-introduction checklist with HR and booked the window appointment.",
+      officer=OFFICER),
+    R("COACH", PROBLEM, TOPIC_OTHER, "on-site", PORTAL, "resolved", 1, "13:30",
+      "Company mail returned to sender by the post office",
+      "Letters to our new unit number are being returned: the post office still has the old unit.",
+      resolution="The post office updated the unit number and will redeliver the returned letters tomorrow."),
+    # --- closed with a rating --------------------------------------------------------------
+    R("KPMG", NEED, TOPIC_TAX, "on-site", PHONE, "closed", 44, "10:20",
+      "Briefing on the new VAT law for the finance team",
+      "The finance team would like a briefing from the tax bureau on what changes for advisory services.",
+      resolution="The tax bureau's policy team gave a one-hour briefing at the office; slides sent to the contact.",
+      rating=(5, "Very useful, thank you.")),
+    R("ord:12", PROBLEM, TOPIC_PERMITS, "immediate", WALK_IN, "closed_immediate", 38, "14:10",
+      "Company seal registration after a name change",
+      "The company changed its name; the new seals must be registered before the bank accepts them.",
+      resolution="Filed the seal registration at the counter with the contact; the receipt was issued on the spot.",
+      rating=(5, "Done in ten minutes.")),
+    R("Allianz", DIFFICULTY, TOPIC_TALENT, "on-site", PHONE, "closed", 35, "09:50",
+      "Work permit renewal blocked by a missing degree certificate",
+      "An actuary's work permit expires in three weeks; the authenticated degree certificate was lost in the post.",
+      resolution="The permit office accepts the university's verification letter in place of the certificate; "
+                 "the renewal is filed.", rating=(4, "Solved in time; the process was not easy.")),
+    R("SAP", NEED, TOPIC_POLICY, "on-site", VISIT, "closed", 50, "",
+      "Software enterprise recognition and its tax benefit",
+      "How to apply for software enterprise recognition, and what it changes for corporate income tax.",
+      resolution="Sent the criteria and the checklist; the application was filed with the Commerce Commission.",
+      rating=(5, "Clear answers."), visit=1),
+    R("ord:31", PROBLEM, TOPIC_TRAFFIC, "on-site", PHONE, "closed_late", 30, "08:45",
+      "Shared bikes blocking the fire lane on Anyi Road",
+      "Shared bikes are parked three deep across the building's fire lane every morning.",
+      resolution="The bike operators cleared the lane and the area is now a no-parking zone in their apps.",
+      rating=(3, "Fixed, but it took a while to get someone.")),
+    R("Ogilvy", NEED, TOPIC_OTHER, "immediate", WALK_IN, "closed_immediate", 27, "11:15",
+      "Venue for a community charity exhibition",
+      "The agency wants to show its pro-bono campaign posters for a week in a public space.",
+      resolution="Booked the sub-district's community centre lobby for the week requested.",
+      rating=(5, "Perfect.")),
+    R("ord:15", PROBLEM, TOPIC_PROPERTY, "on-site", PHONE, "closed", 24, "16:05",
+      "Water pressure too low on the top floors",
+      "Taps on 18F–20F barely run in the mornings.",
+      resolution="The booster pump's pressure switch had failed; property management replaced it.",
+      rating=(4, "Good.")),
+    R("UBS", PROBLEM, TOPIC_SAFETY, "joint", PHONE, "closed_joint", 33, "10:05",
+      "Scaffolding over the pavement without protection",
+      "Scaffolding on the neighbouring façade has no netting; debris fell on the pavement at our entrance.",
+      plan="Urban Management ordered the contractor to net the scaffolding within 48 hours and closed the "
+           "pavement until then.",
+      resolution="Netting and a covered walkway installed; the pavement reopened.",
+      rating=(4, "Thanks for the quick action."), departments=("Urban Management", "Housing Management Bureau"),
+      escalate="The contractor works for a district project: the chief liaison should call the project office."),
+    R("ord:16", NEED, TOPIC_TAX, "tracked", PHONE, "closed_tracked", 57, "13:20",
+      "Moving the tax registration from Minhang",
+      "The company moved here from Minhang and wants to move its tax registration without interrupting invoicing.",
+      plan="Migration in three steps: clear the Minhang file, transfer, then register here; invoicing switches "
+           "over on a Monday.",
+      resolution="Tax registration transferred; invoices issued from Jing'an since the 3rd.",
+      rating=(5, "Smooth, thank you."), departments=("Tax Bureau",)),
+    R("Dentsu", PROBLEM, TOPIC_TRAFFIC, "joint", PHONE, "closed_joint", 46, "17:35",
+      "Pedestrian lights at Nanjing Road West and Xikang Road too short",
+      "The pedestrian green phase is so short that staff are caught mid-crossing every evening.",
+      plan="Traffic police will retime the crossing at the next signal review.",
+      resolution="The pedestrian phase was lengthened by 12 seconds in the evening peak.",
+      rating=(3, "OK, but it took a month."), departments=("Traffic Police",)),
+    R("ord:18", DIFFICULTY, TOPIC_POLICY, "on-site", WALK_IN, "closed", 21, "10:30",
+      "Employment subsidy for hiring local graduates",
+      "The company hired six local graduates and would like to claim the employment subsidy.",
+      resolution="Checked eligibility and helped file the claim online; four of the six qualify.",
+      rating=(4, "Helpful.")),
+    R("Beiersdorf", NEED, TOPIC_PERMITS, "on-site", PHONE, "closed_late", 18, "15:55",
+      "Food business licence for the new staff canteen",
+      "The new staff canteen opens next month and needs a food business licence.",
+      resolution="Pre-checked the canteen layout with the Market Supervision Bureau; the licence was issued.",
+      rating=(4, "Slow to start, then very efficient."), departments=()),
+    R("ord:19", PROBLEM, TOPIC_SAFETY, "immediate", WALK_IN, "closed_immediate", 14, "09:25",
+      "Fire extinguishers past their inspection date",
+      "Every extinguisher on the company's two floors is past its inspection date.",
+      resolution="Gave the contacts of the three certified inspection companies; one came the same afternoon.",
+      rating=(4, "Quick.")),
+    R("Shanghai Jing'an Hilton", PROBLEM, TOPIC_TRAFFIC, "on-site", PHONE, "closed", 10, "11:45",
+      "Coach parking for a 300-guest conference",
+      "Eight coaches need to drop off and wait during a three-day conference.",
+      resolution="Drop-off on Huashan Road approved; the coaches wait at the Exhibition Centre car park.",
+      rating=(5, "Excellent.")),
+    R("ord:5", NEED, TOPIC_TALENT, "on-site", VISIT, "closed", 29, "",
+      "School places for relocated employees' children",
+      "Fourteen families are moving from Shenzhen; they need primary and middle school places.",
+      resolution="The education bureau's enrolment office confirmed places for all eleven school-age children.",
+      rating=(3, "Places found, but not at the schools we asked for."), visit=2),
+    R("Jones Lang LaSalle", NEED, TOPIC_PROPERTY, "joint", PHONE, "closed_joint", 52, "14:25",
+      "Approval for rooftop solar panels",
+      "The landlord wants to install solar panels on the roof and needs to know which approvals apply.",
+      plan="A structural report and a filing with the Housing Management Bureau; no planning permit is needed.",
+      resolution="Filing accepted; installation starts next month.", rating=(5, "Exactly what we needed."),
+      departments=("Housing Management Bureau",)),
+    R("ord:20", PROBLEM, TOPIC_TAX, "on-site", PHONE, "closed_late", 7, "16:50",
+      "Corporate income tax refund delayed for three months",
+      "A refund of overpaid corporate income tax, filed after the annual settlement in May, has not been paid.",
+      resolution="A missing bank account confirmation held it up; the refund was approved after the correction.",
+      rating=(3, "Finally paid."), note="Tax bureau contact: refund section, ext. 3021."),
+    R("Givaudan", NEED, TOPIC_POLICY, "tracked", VISIT, "closed_tracked", 55, "",
+      "R&D centre recognition for the fragrance lab",
+      "The new fragrance lab on 21F could qualify as a foreign-invested R&D centre.",
+      plan="Application prepared with the Commerce Commission; the site inspection is booked.",
+      resolution="Recognised as a foreign-invested R&D centre.", rating=(4, "Thank you."),
+      departments=("Commerce Commission",), visit=3),
+    R("CBRE", PROBLEM, TOPIC_PROPERTY, "on-site", PHONE, "closed", 6, "09:35",
+      "Rodents in the basement car park",
+      "Staff have seen rats near the B2 lift lobby several times.",
+      resolution="The pest control contractor treated B1–B3 and sealed two openings by the refuse room.",
+      rating=(4, "Handled well.")),
+    R("ord:21", NEED, TOPIC_OTHER, "on-site", WALK_IN, "closed", 4, "14:40",
+      "Space for a staff blood donation drive",
+      "The company wants to host a blood donation bus for neighbouring offices.",
+      resolution="Blood centre bus booked for the square on Friday; the sub-district posts the notice.",
+      rating=(5, "Great initiative, thanks.")),
+    R("Shiseido", PROBLEM, TOPIC_PERMITS, "on-site", PHONE, "closed", 13, "10:55",
+      "Cosmetics import filing rejected for a label error",
+      "A filing for a new serum was rejected because of the Chinese label.",
+      resolution="Corrected label refiled after a review with the Market Supervision Bureau; the filing passed.",
+      rating=(5, "Very fast.")),
+    # --- reopened by a low rating -------------------------------------------------------------
+    R("ord:28", PROBLEM, TOPIC_PROPERTY, "on-site", PHONE, "reopened", 3, "09:15",
+      "Toilets on 8F out of order again",
+      "The men's toilets on 8F have been blocked twice this month.",
+      resolution="The plumber cleared the blockage.", low_rating=(2, "Blocked again the next morning."),
+      officer=OFFICER),
+    R("Kering", DIFFICULTY, TOPIC_TRAFFIC, "on-site", PHONE, "reopened", 2, "16:30",
+      "Visitor parking refused at the 1788 car park",
+      "Visitors to the showroom are turned away from the car park even when it has spaces.",
+      resolution="The car park operator agreed to accept visitor bookings.",
+      low_rating=(1, "Nothing has changed: visitors were turned away again today.")),
+    R("Fidelity", PROBLEM, TOPIC_SAFETY, "on-site", PHONE, "reopened_then_closed", 16, "10:45",
+      "Emergency lighting fails the monthly test",
+      "Half of the emergency lights on 30F stay dark during the monthly test.",
+      resolution="Batteries of the emergency lights on 30F replaced; the test passed.",
+      low_rating=(2, "Only some were replaced; the stairwell lights still fail."),
+      rating=(4, "All working now.")),
+    # --- returned: not a matter for the sub-district -------------------------------------------
+    R("ord:23", PROBLEM, TOPIC_OTHER, "on-site", PHONE, "returned", 9, "15:20",
+      "Severance dispute with a former employee",
+      "A former employee is demanding more severance than the contract provides.",
+      resolution="Labour disputes go to the district labour arbitration commission; gave the contact its address "
+                 "and the 12333 hotline."),
+    R("ord:24", NEED, TOPIC_PROPERTY, "on-site", WALK_IN, "returned_after_accept", 17, "11:05",
+      "Rent reduction from the landlord",
+      "The company asks the sub-district to make its landlord lower the rent.",
+      resolution="Rent is a commercial matter between tenant and landlord; shared the district's rent subsidy "
+                 "rules instead, which they may qualify for."),
+    R("COACH", NEED, TOPIC_TAX, "on-site", PORTAL, "returned", 23, "20:10",
+      "Personal income tax question from an employee",
+      "An employee asks how to claim the special deduction for housing rent.",
+      resolution="Individual income tax questions are answered by the tax bureau's 12366 hotline; the link to "
+                 "the guide was sent to the contact."),
+]
+del R
+
+
+def _pools(plan: Plan) -> dict[str, list[EnterprisePlan]]:
+    """Enterprises the demo requests and visits may use: multinationals by name, ordinary ones by index."""
+    ordinary = plan.enterprises[len(MULTINATIONALS) + len(FIXED_ORDINARY):]
+    return {
+        "ord": [e for e in ordinary if e.status is EnterpriseStatus.active and e.registered_in_district],
+        "risk": [e for e in ordinary if e.status is EnterpriseStatus.at_risk],
+    }
+
+
+def _enterprise_for(who: str, plan: Plan, pools: dict[str, list[EnterprisePlan]]) -> EnterprisePlan:
+    if ":" in who:
+        pool, index = who.split(":")
+        return pools[pool][int(index)]
+    matches = [e for e in plan.enterprises if e.name.startswith(who)]
+    if len(matches) != 1:
+        raise ValueError(f"demo data: {who!r} names {len(matches)} enterprises")
+    return matches[0]
+
+
+def _local(day: date, hhmm: str) -> datetime:
+    hours, minutes = (int(x) for x in hhmm.split(":"))
+    return datetime.combine(day, time(hours, minutes), LOCAL_TZ).astimezone(timezone.utc)
+
+
+def _working_day(today: date, days_ago: int) -> date:
+    """`days_ago` days before today, moved back to the Friday when it falls on a weekend."""
+    day = today - timedelta(days=days_ago)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
+@dataclass(frozen=True)
+class PlannedVisit:
+    spec: VisitSpec
+    uscc: str
+    at: datetime
+    officers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlannedRequest:
+    spec: RequestSpec
+    uscc: str
+    received_at: datetime
+    #: (time, action, text or None), in time order.
+    steps: tuple[tuple[datetime, str, str | None], ...]
+    visit: PlannedVisit | None
+
+
+@dataclass
+class ServicePlan:
+    visits: list[PlannedVisit]
+    requests: list[PlannedRequest]
+
+
+def build_service_plan(plan: Plan, today: date, now: datetime) -> ServicePlan:
+    """The demo visits and requests with their times: history relative to `today`, live ones to `now`."""
+    pools = _pools(plan)
+    visits = []
+    for spec in VISITS:
+        e = _enterprise_for(spec.who, plan, pools)
+        officers = spec.officers or (e.officer,)
+        visits.append(PlannedVisit(spec, e.uscc, _local(_working_day(today, spec.ago), spec.at), officers))
+    requests = []
+    for i, spec in enumerate(REQUESTS):
+        e = _enterprise_for(spec.who, plan, pools)
+        visit = visits[spec.visit] if spec.visit is not None else None
+        if visit is not None:
+            received = visit.at + _m(45)
+        elif spec.scenario in LIVE_SCENARIOS:
+            received = (now - _m(spec.ago)).replace(microsecond=0)
+        else:
+            received = _local(_working_day(today, spec.ago), spec.at)
+        requests.append(PlannedRequest(spec, e.uscc, received, _steps(spec, received, i), visit))
+    return ServicePlan(visits, requests)
+
+
+def _steps(spec: RequestSpec, received: datetime, i: int) -> tuple[tuple[datetime, str, str | None], ...]:
+    staged = spec.mode == "tracked"
+    steps: list[tuple[datetime, str, str | None]] = []
+    for offset, action in SCENARIOS[spec.scenario]:
+        text = {
+            "respond": (STAGED_RESPONSES if staged else RESPONSES)[i % 2 if staged else i % len(RESPONSES)],
+            "arrive": (STAGED_ARRIVALS if staged else ARRIVALS)[i % 2 if staged else i % len(ARRIVALS)],
+            "give_plan": spec.plan, "resolve": spec.resolution, "return": spec.resolution,
+        }.get(action)
+        steps.append((received + offset, action, text))
+    first_response = next((at for at, action, _ in steps if action == "respond"), received)
+    if spec.note:
+        steps.append((first_response + (_h(2) if staged else _m(5)), "note", spec.note))
+    if spec.departments:
+        steps.append((first_response + (_d(1) if staged else _m(8)), "dispatch", None))
+    if spec.escalate:
+        steps.append((first_response + _m(55), "escalate", spec.escalate))
+    return tuple(sorted(steps, key=lambda s: s[0]))
+
+
+# ---------------------------------------------------------------------------------------------
 # Writing it (idempotent: insert what is missing, never update)
 # ---------------------------------------------------------------------------------------------
 
@@ -588,9 +1151,16 @@ class SeedSummary:
         return lines
 
 
-def seed(today: date | None = None) -> SeedSummary:
-    """Load the Jing'an Temple demo district; rows already there (by natural key) are left alone."""
-    plan = build_plan(today or date.today())
+def seed(today: date | None = None, now: datetime | None = None) -> SeedSummary:
+    """Load the Jing'an Temple demo district; rows already there (by natural key) are left alone.
+
+    History (tax, visits, requests) is laid out relative to `today`; the few requests still
+    running on the 51530 clock are received minutes before `now`, so their countdowns tick.
+    Both default to the clock's current time.
+    """
+    now = now or clock.now()
+    today = today or now.astimezone(LOCAL_TZ).date()
+    plan = build_plan(today)
     summary = SeedSummary(months=(plan.months[0], plan.months[-1]))
     grid_ids = _seed_grids(summary)
     staff = _seed_staff(summary)
@@ -598,6 +1168,7 @@ def seed(today: date | None = None) -> SeedSummary:
     enterprises = _seed_enterprises(plan, building_ids, staff, summary)
     contact = _seed_contact(plan, enterprises, summary)
     _seed_tax(plan, enterprises, summary)
+    _seed_service(plan, today, now, enterprises, staff, summary)
     summary.accounts = [(s.email, s.role.value) for s in [*STAFF[:4], contact, *STAFF[4:]]]
     db.session.flush()
     return summary
@@ -719,3 +1290,145 @@ def _seed_tax(plan: Plan, enterprises: dict[str, _Stored], summary: SeedSummary)
     if rows:
         db.session.execute(insert(TaxRecord), rows)
     summary.count("tax records", len(rows), already)
+
+
+def _seed_service(plan: Plan, today: date, now: datetime, enterprises: dict[str, _Stored],
+                  staff: dict[str, User], summary: SeedSummary) -> None:
+    """Visits and requests driven through the real services, in time order, with the clock frozen at each step.
+
+    Everything happens in one timeline: a visit, then the request raised on it; each request's
+    steps; and, a minute after each due time that passes unmet, a breach scan — as the worker
+    would run it — so breaches and escalations carry realistic times. Only items whose key
+    (enterprise + summary for a visit, enterprise + title for a request) is missing are created.
+    """
+    from app.services import requests as workflow
+    from app.services.visits import log_visit
+
+    try:
+        from app.services.sla import scan_breaches
+    except ImportError:  # without the scan module the worker marks the breaches when it runs
+        scan_breaches = None
+
+    service = build_service_plan(plan, today, now)
+    ids = {uscc: s.id for uscc, s in enterprises.items()}
+    visit_keys = {
+        (row.enterprise_id, row.summary): row.id
+        for row in db.session.execute(select(Visit.enterprise_id, Visit.summary, Visit.id)
+                                      .where(Visit.enterprise_id.in_(list(ids.values()))))
+    }
+    request_keys = set(
+        db.session.execute(select(ServiceRequest.enterprise_id, ServiceRequest.title)
+                           .where(ServiceRequest.enterprise_id.in_(list(ids.values())))).all()
+    )
+    topics = {t.name: t for t in db.session.scalars(select(Topic))}
+    modes = {m.code: m for m in db.session.scalars(select(HandlingMode))}
+    departments = {d.name: d for d in db.session.scalars(select(Department))}
+    contact = db.session.scalar(select(User).where(func.lower(User.email) == CONTACT.email))
+    chief = staff[CHIEF]
+
+    timeline: list[tuple[datetime, int, Callable[[], None]]] = []
+    order = itertools.count()
+    visits: dict[PlannedVisit, Visit] = {}
+    made: dict[int, ServiceRequest] = {}
+    scans: set[int] = set()  # milestones with a scan scheduled
+
+    def at(when: datetime, action: Callable[[], None]) -> None:
+        heapq.heappush(timeline, (when, next(order), action))
+
+    def schedule_scans(request: ServiceRequest) -> None:
+        """A scan just after each unmet due time that passes before `now` (later ones are the worker's)."""
+        if scan_breaches is None:
+            return
+        for m in request.current_milestones():
+            tick = m.due_at + timedelta(minutes=1, seconds=7)
+            if m.met_at is None and m.breached_at is None and tick <= now and m.id not in scans:
+                scans.add(m.id)
+                at(tick, lambda m=m, tick=tick: scan_if_missed(m, tick))
+
+    def scan_if_missed(milestone: Milestone, tick: datetime) -> None:
+        # Only a milestone still unmet at its tick needs the scan (met on time is the usual case).
+        if milestone.met_at is None and milestone.breached_at is None:
+            scan_breaches(tick)
+
+    def handler(request: ServiceRequest) -> User:
+        officer = request.assigned_officer
+        return officer if officer is not None and officer.role in workflow.STAFF_ACTORS else chief
+
+    def create(n: int, p: PlannedRequest) -> None:
+        spec = p.spec
+        enterprise = db.session.get(Enterprise, ids[p.uscc])
+        assigned = staff[spec.officer] if spec.officer else None
+        visit = visits.get(p.visit) if p.visit is not None else None
+        if spec.channel is Channel.portal and contact is not None and contact.enterprise_id == enterprise.id:
+            by = contact
+        elif visit is not None:
+            by = assigned = assigned or visit.officers[0]
+        else:
+            by = assigned or enterprise.officer or chief
+        made[n] = workflow.create_request(
+            enterprise=enterprise, category=spec.category, topic=topics.get(spec.topic) or next(iter(topics.values())),
+            handling_mode=modes[spec.mode], channel=spec.channel, title=spec.title, description=spec.description,
+            by=by, priority=spec.priority, assigned_officer=assigned, visit=visit,
+        )
+        schedule_scans(made[n])
+
+    def step(n: int, p: PlannedRequest, action: str, text: str | None) -> None:
+        request = made[n]
+        officer = handler(request)
+        if action == "note":
+            workflow.add_note(request, officer, text, internal=True)
+        elif action == "dispatch":
+            chosen = [departments[name] for name in p.spec.departments if name in departments]
+            if chosen:
+                workflow.dispatch(request, chief, chosen)
+        elif action == "escalate":
+            if request.level is not Level.leadership:
+                workflow.escalate(request, officer, text)
+        elif action in ("confirm", "confirm_low"):
+            rating, comment = p.spec.low_rating if action == "confirm_low" else p.spec.rating
+            rater = contact if contact is not None and contact.enterprise_id == request.enterprise_id else officer
+            if rater is officer:
+                comment = f"Confirmed by phone with the contact: {comment}"
+            workflow.transition(request, "confirm", rater, rating=rating, text=comment)
+        else:
+            workflow.transition(request, action, officer, text=text)
+        schedule_scans(request)
+
+    created_visits = 0
+    for v in service.visits:
+        key = (ids[v.uscc], v.spec.summary)
+        if key in visit_keys:
+            visits[v] = db.session.get(Visit, visit_keys[key])
+            continue
+        created_visits += 1
+
+        def log(v=v) -> None:
+            officers = [staff[email] for email in v.officers]
+            visits[v] = log_visit(enterprise=db.session.get(Enterprise, ids[v.uscc]),
+                                  visited_on=v.at.astimezone(LOCAL_TZ).date(), officers=officers,
+                                  summary=v.spec.summary, by=officers[0])
+
+        at(v.at, log)
+
+    created_requests = 0
+    for n, p in enumerate(service.requests):
+        if (ids[p.uscc], p.spec.title) in request_keys:
+            continue
+        created_requests += 1
+        at(p.received_at, lambda n=n, p=p: create(n, p))
+        for when, action, text in p.steps:
+            at(when, lambda n=n, p=p, action=action, text=text: step(n, p, action, text))
+
+    try:
+        while timeline:
+            when, _, action = heapq.heappop(timeline)
+            clock.freeze(when)
+            action()
+        if created_requests and scan_breaches is not None:
+            clock.freeze(now)
+            scan_breaches(now)
+    finally:
+        clock.freeze(None)
+    db.session.flush()
+    summary.count("visits", created_visits, len(service.visits) - created_visits)
+    summary.count("service requests", created_requests, len(service.requests) - created_requests)
