@@ -75,7 +75,8 @@ class ServiceRequest(db.Model):
     priority: Mapped[Priority] = mapped_column(enum_column(Priority, "priority"), default=Priority.normal)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
-    state: Mapped[State] = mapped_column(enum_column(State, "request_state"), default=State.submitted, index=True)
+    # Indexed by ix_service_requests_state_level (state first).
+    state: Mapped[State] = mapped_column(enum_column(State, "request_state"), default=State.submitted)
     level: Mapped[Level] = mapped_column(enum_column(Level, "escalation_level"), default=Level.officer)
     assigned_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="SET NULL"), index=True)
@@ -124,7 +125,8 @@ class Milestone(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("service_requests.id", ondelete="CASCADE"), index=True)
+    # Indexed by uq_milestones_request_cycle_kind (request_id first).
+    request_id: Mapped[int] = mapped_column(ForeignKey("service_requests.id", ondelete="CASCADE"))
     cycle: Mapped[int] = mapped_column(default=1)
     kind: Mapped[MilestoneKind] = mapped_column(enum_column(MilestoneKind, "milestone_kind"))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)

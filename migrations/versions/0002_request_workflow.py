@@ -122,7 +122,6 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_service_requests_assigned_officer_id'), ['assigned_officer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_service_requests_enterprise_id'), ['enterprise_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_service_requests_received_at'), ['received_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_service_requests_state'), ['state'], unique=False)
         batch_op.create_index('ix_service_requests_state_level', ['state', 'level'], unique=False)
         batch_op.create_index(batch_op.f('ix_service_requests_topic_id'), ['topic_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_service_requests_visit_id'), ['visit_id'], unique=False)
@@ -153,7 +152,6 @@ def upgrade():
     )
     with op.batch_alter_table('milestones', schema=None) as batch_op:
         batch_op.create_index('ix_milestones_open_due', ['due_at'], unique=False, postgresql_where=sa.text('met_at IS NULL AND breached_at IS NULL'), sqlite_where=sa.text('met_at IS NULL AND breached_at IS NULL'))
-        batch_op.create_index(batch_op.f('ix_milestones_request_id'), ['request_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_milestones_breach_scan'), ['breach_scan'], unique=False)
 
     op.create_table('request_departments',
@@ -248,7 +246,6 @@ def downgrade():
 
     op.drop_table('request_departments')
     with op.batch_alter_table('milestones', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_milestones_request_id'))
         batch_op.drop_index(batch_op.f('ix_milestones_breach_scan'))
         batch_op.drop_index('ix_milestones_open_due', postgresql_where=sa.text('met_at IS NULL AND breached_at IS NULL'), sqlite_where=sa.text('met_at IS NULL AND breached_at IS NULL'))
 
@@ -261,7 +258,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_service_requests_visit_id'))
         batch_op.drop_index(batch_op.f('ix_service_requests_topic_id'))
         batch_op.drop_index('ix_service_requests_state_level')
-        batch_op.drop_index(batch_op.f('ix_service_requests_state'))
         batch_op.drop_index(batch_op.f('ix_service_requests_received_at'))
         batch_op.drop_index(batch_op.f('ix_service_requests_enterprise_id'))
         batch_op.drop_index(batch_op.f('ix_service_requests_assigned_officer_id'))

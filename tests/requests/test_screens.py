@@ -567,3 +567,32 @@ def test_new_request_can_be_assigned_to_another_officer(browser, login_as, make_
     first, second = db.session.scalars(select(ServiceRequest).order_by(ServiceRequest.id)).all()
     assert first.assigned_officer_id == responsible.id and second.assigned_officer_id == colleague.id
     assert first.created_by_id == second.created_by_id == taker.id
+
+
+def test_a_request_left_alone_turns_red_escalates_and_counts_as_breached(app, browser, login_as, make_request, db):
+    """The issue's 'done means': nobody responds; the queue's scan job does the rest."""
+    from app.jobs.sla import scan_sla
+    from app.jobs.worker import make_worker
+    from app.queue import get_queue, get_redis
+
+    officer = login_as(Role.officer)
+    request = make_request(by=officer, assigned_officer=officer, title="Nobody answered this one")
+    queue_page = browser.get("/requests/").get_data(as_text=True)
+    assert "Nobody answered this one" in queue_page and "countdown-overdue" not in queue_page
+
+    at(5 + 1 / 60)  # 5 minutes and a second: the respond milestone is overdue
+    get_queue().enqueue(scan_sla)
+    make_worker(app, ["default"], get_redis(), simple=True).work(burst=True)
+
+    db.session.expire_all()
+    assert reload(request.id).level is Level.chief
+    respond = next(m for m in reload(request.id).milestones if m.kind is MilestoneKind.respond)
+    assert respond.breached_at == T0 + timedelta(minutes=5, seconds=1)
+    queue_page = browser.get("/requests/", query_string={"breached": "1"}).get_data(as_text=True)
+    assert "Nobody answered this one" in queue_page
+    assert "countdown-overdue" in queue_page and "overdue 0:01" in queue_page
+    timeline = browser.get(f"/requests/{request.id}").get_data(as_text=True)
+    assert "Missed: respond" in timeline and "Escalated automatically" in timeline
+
+    switch_to(browser, login_as, Role.chief)
+    assert "Nobody answered this one" in browser.get("/requests/escalations").get_data(as_text=True)
