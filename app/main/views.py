@@ -1,9 +1,12 @@
 """Home page and health check."""
 from flask import Blueprint, render_template
+from flask_login import current_user
 from sqlalchemy import func, select, text
 
+from app import clock
 from app.extensions import db
-from app.models import Building, Enterprise, EnterpriseStatus
+from app.models import OPEN_STATES, Building, Enterprise, EnterpriseStatus, Level, ServiceRequest
+from app.requests.queries import breached_condition
 from app.permissions import STAFF, public, roles_required
 from app.queue import get_redis
 
@@ -13,7 +16,8 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @roles_required(STAFF)
 def index():
-    """Back-office home: registry counts and where to go next."""
+    """Back-office home: registry and request counts, each linking to the list behind it."""
+    open_requests = select(func.count()).select_from(ServiceRequest).where(ServiceRequest.state.in_(OPEN_STATES))
     counts = db.session.execute(
         select(
             select(func.count()).select_from(Building).scalar_subquery().label("buildings"),
@@ -27,6 +31,11 @@ def index():
             .where(Enterprise.status == EnterpriseStatus.at_risk)
             .scalar_subquery()
             .label("at_risk"),
+            open_requests.where(ServiceRequest.assigned_officer_id == current_user.id)
+            .scalar_subquery().label("mine"),
+            open_requests.scalar_subquery().label("open"),
+            open_requests.where(breached_condition(clock.now())).scalar_subquery().label("breached"),
+            open_requests.where(ServiceRequest.level != Level.officer).scalar_subquery().label("escalated"),
         )
     ).one()
     return render_template("main/index.html", counts=counts)

@@ -596,3 +596,20 @@ def test_a_request_left_alone_turns_red_escalates_and_counts_as_breached(app, br
 
     switch_to(browser, login_as, Role.chief)
     assert "Nobody answered this one" in browser.get("/requests/escalations").get_data(as_text=True)
+
+
+def test_home_counts_open_breached_and_escalated_requests(browser, login_as, make_request, make_user, db):
+    chief = login_as(Role.chief)
+    officer = make_user(Role.officer)
+    make_request(by=officer, assigned_officer=chief, title="Mine")
+    late = make_request(by=officer, assigned_officer=officer, title="Late")
+    wf.escalate(late, officer, "Landlord refuses")
+    db.session.commit()
+    at(6)  # the respond milestones of both are now past due
+    page = browser.get("/").get_data(as_text=True)
+    tiles = {label: int(value) for value, label in
+             re.findall(r'<span class="tile-value">(\d+)</span><span class="tile-label">([^<]+)<', page)}
+    assert tiles["Open requests assigned to me"] == 1
+    assert tiles["Open requests"] == 2
+    assert tiles["Open and breached (51530)"] == 2
+    assert tiles["Escalated to chief or leadership"] == 1
