@@ -48,6 +48,21 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     SEED_ALLOWED = True
+    # Attachments live outside the web root, under random names.
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+    MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+    MAX_ATTACHMENTS = 5
+    MAX_CONTENT_LENGTH = 60 * 1024 * 1024  # a whole upload request, a little above 5 x 10 MB
+    INVITATION_TTL_HOURS = int(os.environ.get("INVITATION_TTL_HOURS", "72"))
+    # Mail is optional: without MAIL_SERVER invitation links are only shown on screen.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") == "1"
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "butler@localhost")
+    # Login attempts per account and per client address (Redis-backed, across processes).
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute; 50 per hour")
     # Password used by `flask create-user` when set, instead of prompting (for scripts).
     CREATE_USER_PASSWORD = os.environ.get("BUTLER_PASSWORD")
 

@@ -1,6 +1,7 @@
 """All models, imported here so metadata (and Alembic) sees every table."""
 from app.models.building import Building, Grid, TaxTier, building_officers
 from app.models.enterprise import INDUSTRIES, Enterprise, EnterpriseStatus, HQType, KeyTier
+from app.models.portal import Attachment, AuditEvent, AuditKind, Invitation
 from app.models.reference import Department, HandlingMode, SLAPolicy, Topic
 from app.models.request import Milestone, ReferenceCounter, RequestEvent, ServiceRequest, Visit
 from app.models.tax import TaxRecord
@@ -13,5 +14,6 @@ __all__ = [
     "TaxRecord", "Role", "User",
     "Department", "HandlingMode", "SLAPolicy", "Topic",
     "Milestone", "ReferenceCounter", "RequestEvent", "ServiceRequest", "Visit",
+    "Attachment", "AuditEvent", "AuditKind", "Invitation",
     "OPEN_STATES", "Category", "Channel", "EventKind", "Level", "MilestoneKind", "Priority", "State",
 ]
