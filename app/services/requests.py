@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import clock
@@ -128,7 +130,7 @@ def _event(request: ServiceRequest, actor: User | None, kind: EventKind, *, text
 
 def timeline(request: ServiceRequest, include_internal: bool = True) -> list[RequestEvent]:
     """The request's history, oldest first, rebuilt from its events."""
-    stmt = select(RequestEvent).where(RequestEvent.request_id == request.id)
+    stmt = select(RequestEvent).where(RequestEvent.request_id == request.id).options(joinedload(RequestEvent.actor))
     if not include_internal:
         stmt = stmt.where(RequestEvent.internal.is_(False))
     return list(db.session.scalars(stmt.order_by(RequestEvent.at, RequestEvent.id)))
@@ -198,6 +200,8 @@ def transition(request: ServiceRequest, action: str, by: User, *, text: str | No
         raise WorkflowError(f"“{t.label}” needs a note saying what was done or why.")
     if action == "confirm" and rating is None:
         raise WorkflowError("Give a rating from 1 to 5 to confirm.")
+    if action == "confirm" and not 1 <= rating <= 5:  # checked before anything changes
+        raise WorkflowError("A rating is from 1 to 5.")
     now = clock.now()
     source = request.state
     request.state = t.target
@@ -214,8 +218,6 @@ def transition(request: ServiceRequest, action: str, by: User, *, text: str | No
 
 
 def _rate(request: ServiceRequest, by: User, rating: int, comment: str | None, now: datetime) -> None:
-    if not 1 <= rating <= 5:
-        raise WorkflowError("A rating is from 1 to 5.")
     request.rating = rating
     request.rating_comment = comment
     request.closed_at = now
@@ -257,6 +259,9 @@ def dispatch(request: ServiceRequest, by: User, departments: list[Department], n
     if not new:
         raise WorkflowError("Choose at least one department it has not been dispatched to yet.")
     request.departments.extend(new)
+    # Only the association rows change: make the flush UPDATE the request row too, so the version
+    # is checked and moves on (a concurrent dispatch is then refused, not a duplicate-key 500).
+    flag_modified(request, "level")
     names = ", ".join(d.name for d in new)
     _event(request, by, EventKind.dispatch, text=f"Dispatched to {names}" + (f": {note}" if note else ""))
     _flush()

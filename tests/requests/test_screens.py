@@ -613,3 +613,29 @@ def test_home_counts_open_breached_and_escalated_requests(browser, login_as, mak
     assert tiles["Open requests"] == 2
     assert tiles["Open and breached (51530)"] == 2
     assert tiles["Escalated to chief or leadership"] == 1
+
+
+def test_detail_does_not_query_per_event_author(browser, login_as, make_request, make_user, db):
+    """No N+1 on the timeline: the statement count does not grow with the number of note authors."""
+    login_as(Role.officer)
+    sr = make_request()
+
+    def queries_for_page():
+        statements = []
+        listener = lambda *a: statements.append(a[2])
+        event.listen(_db.engine, "before_cursor_execute", listener)
+        try:
+            assert browser.get(f"/requests/{sr.id}").status_code == 200
+        finally:
+            event.remove(_db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    def add_notes(n: int) -> None:
+        for i in range(n):
+            wf.add_note(reload(sr.id), make_user(Role.officer), f"Note {i}", internal=False)
+        db.session.commit()
+
+    add_notes(2)
+    few = queries_for_page()
+    add_notes(5)
+    assert queries_for_page() == few

@@ -280,3 +280,51 @@ def test_topic_specific_policy_is_used_at_creation(make_request, officer, db):
     }
     other = make_request(by=officer, topic="Tax", category=Category.problem)
     assert {m.kind: m.due_at - T0 for m in other.milestones}[MilestoneKind.respond] == timedelta(minutes=5)
+
+
+@pytest.mark.parametrize("rating", [0, 6])
+def test_out_of_range_rating_is_refused_before_anything_changes(make_request, officer, db, rating):
+    request = make_request(by=officer)
+    drive(request, officer, "respond", "arrive", "resolve")
+    db.session.commit()
+    with pytest.raises(wf.WorkflowError, match="from 1 to 5"):
+        wf.transition(request, "confirm", officer, rating=rating)
+    # Refused means unchanged, even before the caller rolls back.
+    assert request.state is State.resolved and request.closed_at is None and request.rating is None
+    assert not [o for o in db.session.new if isinstance(o, RequestEvent)]
+
+
+def test_concurrent_dispatches_are_refused_as_stale_not_a_duplicate(app, make_request, officer, make_user, db):
+    """Two chiefs dispatch the same request to the same department at once: the later one is told
+    to reload (StaleRequest), rather than hitting the association table's primary key (a 500)."""
+    import threading
+
+    from app.models import Department, User
+
+    request = make_request(by=officer, mode="joint")
+    drive(request, officer, "respond")
+    chief, other_chief = make_user(Role.chief), make_user(Role.chief)
+    housing = db.session.scalar(select(Department).where(Department.name == "Housing Management Bureau"))
+    db.session.commit()
+    version = request.version
+    assert request.departments == []  # this chief's page: not dispatched anywhere yet
+    ids = (request.id, other_chief.id, housing.id)
+    errors = []
+
+    def other() -> None:
+        try:
+            with app.app_context():
+                wf.dispatch(db.session.get(ServiceRequest, ids[0]), db.session.get(User, ids[1]),
+                            [db.session.get(Department, ids[2])])
+                db.session.commit()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join(timeout=30)
+    assert not thread.is_alive() and not errors
+    with pytest.raises(wf.StaleRequest):
+        wf.dispatch(request, chief, [housing], version=version)
+    db.session.rollback()
+    assert [d.name for d in db.session.get(ServiceRequest, ids[0]).departments] == ["Housing Management Bureau"]
