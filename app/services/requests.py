@@ -209,12 +209,25 @@ def transition(request: ServiceRequest, action: str, by: User, *, text: str | No
         for m in request.current_milestones():
             if m.kind is t.meets and m.met_at is None:
                 m.met_at = now
+                if m.due_at < now and m.breached_at is None:
+                    _record_late_breach(request, m, now)
     if action == "respond" and request.assigned_officer is None and by.role in STAFF_ACTORS:
         request.assigned_officer = by
     _event(request, by, EventKind.transition, action=action, from_state=source, to_state=t.target, text=text, at=now)
     if action == "confirm":
         _rate(request, by, rating, text, now)
     _flush()
+
+
+def _record_late_breach(request: ServiceRequest, milestone: Milestone, now: datetime) -> None:
+    """Met after its due time before a scan saw it: still a breach, recorded once, and it escalates."""
+    from app.services.sla import breach_text, escalation_text
+
+    milestone.breached_at = now
+    _event(request, None, EventKind.breach, text=breach_text(milestone.kind) + " (met late)", at=now)
+    if request.level is not Level.leadership:
+        old, request.level = request.level, request.level.up()
+        _event(request, None, EventKind.escalation, text=escalation_text(old, request.level), at=now, internal=True)
 
 
 def _rate(request: ServiceRequest, by: User, rating: int, comment: str | None, now: datetime) -> None:
@@ -263,7 +276,8 @@ def dispatch(request: ServiceRequest, by: User, departments: list[Department], n
     # is checked and moves on (a concurrent dispatch is then refused, not a duplicate-key 500).
     flag_modified(request, "level")
     names = ", ".join(d.name for d in new)
-    _event(request, by, EventKind.dispatch, text=f"Dispatched to {names}" + (f": {note}" if note else ""))
+    _event(request, by, EventKind.dispatch, text=f"Dispatched to {names}" + (f": {note}" if note else ""),
+           internal=True)
     _flush()
 
 
@@ -279,7 +293,8 @@ def escalate(request: ServiceRequest, by: User, reason: str, version: int | None
     if not reason or not reason.strip():
         raise WorkflowError("Say why the request is escalated.")
     old, request.level = request.level, request.level.up()
-    _event(request, by, EventKind.escalation, text=f"Escalated from {old.label.lower()} to {request.level.label.lower()}: {reason.strip()}")
+    _event(request, by, EventKind.escalation, internal=True,
+           text=f"Escalated from {old.label.lower()} to {request.level.label.lower()}: {reason.strip()}")
     _flush()
 
 

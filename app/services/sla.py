@@ -27,7 +27,7 @@ from datetime import datetime
 from itertools import pairwise
 from uuid import uuid4
 
-from sqlalchemy import and_, case, exists, false, func, insert, literal, select, union_all, update
+from sqlalchemy import and_, case, exists, false, func, true, insert, literal, select, union_all, update
 
 from app import clock
 from app.extensions import db
@@ -140,7 +140,8 @@ def _escalation_events(now: datetime, token: str):
     )).subquery("ladder")
     rank = _rank(service_requests.c.level)
     rows = (
-        select(breaches.c.request_id, _at(now), _kind(EventKind.escalation), steps.c.text, false())
+        # Escalations are staff business: internal, never shown on the portal.
+        select(breaches.c.request_id, _at(now), _kind(EventKind.escalation), steps.c.text, true())
         .select_from(breaches)
         .join(service_requests, service_requests.c.id == breaches.c.request_id)
         .join(steps, and_(steps.c.step >= rank, steps.c.step < rank + breaches.c.n))

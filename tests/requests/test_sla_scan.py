@@ -76,16 +76,18 @@ def test_breaches_across_the_51530_boundaries(make_request, db, minutes, extra, 
     assert all(m.breached_at == now for m in request.milestones if m.kind in expected)
 
 
-def test_a_milestone_met_late_is_missed_but_not_breached_by_the_scan(make_request, officer, db):
+def test_a_milestone_met_late_before_any_scan_is_still_a_breach_once(make_request, officer, db):
     request = make_request(by=officer)
-    at(6)
+    late = at(6)
     wf.transition(request, "respond", officer)  # a minute late, before any scan saw it
     db.session.commit()
     at(7)
-    assert scan_breaches() == 0
+    assert scan_breaches() == 0  # already recorded by the transition: not twice
     respond = {m.kind: m for m in request.milestones}[RESPOND]
-    assert respond.breached_at is None and respond.missed
-    assert request.level is Level.officer
+    assert respond.breached_at == late and respond.missed
+    assert request.level is Level.chief
+    kinds = [e.kind for e in wf.timeline(request)]
+    assert kinds.count(EventKind.breach) == 1 and kinds.count(EventKind.escalation) == 1
 
 
 def test_a_milestone_met_in_time_is_neither(make_request, officer, db):
@@ -136,10 +138,10 @@ def test_breach_and_escalation_events_are_appended(make_request, db):
     assert (breach.kind, breach.text, breach.at, breach.actor_id, breach.internal) == (
         EventKind.breach, "Missed: respond", now, None, False)
     assert (escalation.kind, escalation.text, escalation.at, escalation.actor_id, escalation.internal) == (
-        EventKind.escalation, UP, now, None, False)
-    # Not internal: a timeline without internal notes still has them.
+        EventKind.escalation, UP, now, None, True)
+    # The enterprise sees the missed milestone; the escalation is staff business.
     public = wf.timeline(request, include_internal=False)
-    assert [e.kind for e in public][1:] == [EventKind.breach, EventKind.escalation]
+    assert [e.kind for e in public][1:] == [EventKind.breach]
 
 
 def test_the_ladder_one_step_per_breach_capped_at_leadership(make_request, officer, db):
@@ -243,13 +245,13 @@ def test_scan_flushes_pending_changes_and_keeps_the_session_usable(make_request,
     """Pending ORM changes are seen by the scan; loaded requests reload, so the next flush is not stale."""
     request = make_request(by=officer)
     at(5, MS)
-    wf.transition(request, "respond", officer)  # flushed, not committed
-    assert scan_breaches() == 0  # the scan sees the milestone met (late, but met)
+    wf.transition(request, "respond", officer)  # flushed, not committed; met late: breach recorded, to chief
+    assert scan_breaches() == 0  # the scan sees the milestone met and its breach already recorded
     at(15, MS)
     assert scan_breaches() == 1  # on site
     wf.transition(request, "arrive", officer)  # would raise StaleRequest had the session kept version 1
     db.session.commit()
-    assert request.level is Level.chief and request.state is State.on_site
+    assert request.level is Level.leadership and request.state is State.on_site
 
 
 def test_scan_sla_command(app, make_request, db):

@@ -328,3 +328,15 @@ def test_concurrent_dispatches_are_refused_as_stale_not_a_duplicate(app, make_re
         wf.dispatch(request, chief, [housing], version=version)
     db.session.rollback()
     assert [d.name for d in db.session.get(ServiceRequest, ids[0]).departments] == ["Housing Management Bureau"]
+
+
+def test_dispatch_and_escalation_reasons_are_internal(make_request, officer, make_user, db):
+    from app.models import Department
+
+    request = make_request(by=officer, mode="joint")
+    wf.transition(request, "respond", officer)
+    housing = db.session.scalar(select(Department).where(Department.name == "Housing Management Bureau"))
+    wf.dispatch(request, make_user(Role.chief), [housing], note="Landlord is difficult")
+    wf.escalate(request, officer, "Landlord refuses access")
+    public = " ".join(e.text or "" for e in wf.timeline(request, include_internal=False))
+    assert "Landlord" not in public
