@@ -174,7 +174,7 @@ class NoteForm(VersionedForm):
         DataRequired(message="Write the note."),
         Length(max=TEXT_MAX, message=f"Keep the note to {TEXT_MAX} characters or fewer."),
     ])
-    internal = BooleanField("Internal: staff only, never shown to the enterprise")
+    internal = BooleanField("Internal: staff only, never shown to the enterprise", default=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, id_prefix="note", **kwargs)

@@ -639,3 +639,10 @@ def test_detail_does_not_query_per_event_author(browser, login_as, make_request,
     few = queries_for_page()
     add_notes(5)
     assert queries_for_page() == few
+
+
+def test_staff_notes_are_internal_unless_unticked(browser, login_as, make_request):
+    officer = login_as(Role.officer)
+    request = make_request(by=officer)
+    page = browser.get(f"/requests/{request.id}").get_data(as_text=True)
+    assert re.search(r'<input[^>]*checked[^>]*name="internal"|<input[^>]*name="internal"[^>]*checked', page)
