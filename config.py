@@ -63,6 +63,12 @@ class Config:
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "butler@localhost")
     # Login attempts per account and per client address (Redis-backed, across processes).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute; 50 per hour")
+    # Strict-Transport-Security max-age in seconds; only sent when set (production, behind HTTPS).
+    HSTS_MAX_AGE: int | None = None
+    # How many reverse proxies (nginx, a load balancer) stand in front of the app: their
+    # X-Forwarded-For/-Proto are then trusted for the client's address (rate limit, audit log).
+    # 0 (the default) trusts none, so a client cannot forge its address.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     # Password used by `flask create-user` when set, instead of prompting (for scripts).
     CREATE_USER_PASSWORD = os.environ.get("BUTLER_PASSWORD")
 
@@ -77,6 +83,8 @@ class TestConfig(Config):
     REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
     WTF_CSRF_ENABLED = True
     SERVER_NAME = "localhost"
+    # Tests log in many times from one address; tests/security builds apps with a low limit.
+    LOGIN_RATE_LIMIT = "1000 per minute"
 
 
 class ProductionConfig(Config):
@@ -84,6 +92,7 @@ class ProductionConfig(Config):
 
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    HSTS_MAX_AGE = 365 * 24 * 3600
     SEED_ALLOWED = False
 
     @classmethod

@@ -28,6 +28,7 @@ def create_app(config: type[Config] = Config) -> Flask:
     from app import auth as _auth_setup  # noqa: F401  (user loader)
     from app.admin.views import bp as admin_bp
     from app.auth.views import bp as auth_bp
+    from app.contacts.views import bp as contacts_bp
     from app.main.views import bp as main_bp
     from app.portal.views import bp as portal_bp
     from app.reference.views import bp as reference_bp
@@ -43,12 +44,17 @@ def create_app(config: type[Config] = Config) -> Flask:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(reference_bp, url_prefix="/admin/reference")
     app.register_blueprint(portal_bp, url_prefix="/portal")
+    app.register_blueprint(contacts_bp)
 
     from app.params import refuse_nul_bytes
     from app.permissions import enforce_access
 
     app.before_request(enforce_access)
     app.before_request(refuse_nul_bytes)
+
+    from app.security import init_security
+
+    init_security(app)  # headers on every response; login rate limit (after the blueprints: it wraps auth.login)
 
     from app import errors, formatting
     from app.cli import register_cli

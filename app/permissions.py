@@ -11,9 +11,10 @@ from typing import TypeVar
 
 from flask import abort, current_app, request
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db, login_manager
-from app.models import Building, Enterprise, Role
+from app.models import Attachment, Building, Enterprise, Role, ServiceRequest
 
 F = TypeVar("F", bound=Callable)
 
@@ -81,6 +82,55 @@ def enterprise_scope(stmt):
 def get_enterprise_or_404(enterprise_id: int) -> Enterprise:
     """Load an enterprise the current user may see, or 404 (never 403: ids are not confirmed)."""
     stmt = enterprise_scope(db.select(Enterprise).where(Enterprise.id == enterprise_id))
+    return db.first_or_404(stmt)
+
+
+def request_scope(stmt):
+    """Restrict a select over ServiceRequest to what the current user may see.
+
+    The one place an enterprise contact is confined to its own enterprise's requests; every
+    portal query (lists, detail, attachments, actions) goes through it.
+    """
+    if current_user.role is Role.enterprise:
+        return stmt.where(ServiceRequest.enterprise_id == current_user.enterprise_id)
+    return stmt
+
+
+def get_request_or_404(request_id: int) -> ServiceRequest:
+    """Load a request the current user may see (with what its page shows), or 404.
+
+    Another enterprise's request answers exactly as a request that does not exist.
+    """
+    stmt = request_scope(select_request(request_id))
+    return db.first_or_404(stmt)
+
+
+def select_request(request_id: int):
+    """One request with everything its detail pages show, in a few statements (not scoped)."""
+    return (
+        db.select(ServiceRequest)
+        .where(ServiceRequest.id == request_id)
+        .options(
+            joinedload(ServiceRequest.enterprise).joinedload(Enterprise.building),
+            joinedload(ServiceRequest.enterprise).joinedload(Enterprise.officer),
+            joinedload(ServiceRequest.topic),
+            joinedload(ServiceRequest.handling_mode),
+            joinedload(ServiceRequest.assigned_officer),
+            joinedload(ServiceRequest.created_by),
+            joinedload(ServiceRequest.visit),
+            selectinload(ServiceRequest.departments),
+            selectinload(ServiceRequest.milestones),
+        )
+    )
+
+
+def get_attachment_or_404(request_id: int, attachment_id: int) -> Attachment:
+    """An attachment of a request the current user may see, or 404 (same answer as a missing one)."""
+    stmt = request_scope(
+        db.select(Attachment)
+        .join(ServiceRequest, ServiceRequest.id == Attachment.request_id)
+        .where(Attachment.id == attachment_id, Attachment.request_id == request_id)
+    )
     return db.first_or_404(stmt)
 
 

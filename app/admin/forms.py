@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import Enterprise, Role
 from app.models.user import find_user_by_email
 from app.forms import blank_to_none, options, strip
-from app.services.users import MIN_PASSWORD_LENGTH
+from app.services.users import MIN_PASSWORD_LENGTH, UserError, check_password_policy
 from app.uscc import normalise
 
 ROLE_CHOICES = [(r.value, r.label) for r in Role]
@@ -32,6 +32,12 @@ class UserForm(FlaskForm):
     def validate_email(self, field):
         if find_user_by_email(field.data) is not None:
             raise ValidationError("An account with this email already exists.")
+
+    def validate_password(self, field):
+        try:
+            check_password_policy(field.data, email=self.email.data)
+        except UserError as exc:
+            raise ValidationError(str(exc)) from exc
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,4 +1,4 @@
-"""Administration: user accounts (admins only)."""
+"""Administration: user accounts and the audit log (admins only)."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload
 from app.admin.forms import RoleForm, UserForm
 from app.auth.forms import ConfirmForm
 from app.extensions import db
-from app.models import Role, User
+from app.models import AuditEvent, AuditKind, Role, User
 from app.params import page_arg
 from app.permissions import ADMINS, roles_required
 from app.services.users import UserError, change_role, create_user, set_active
@@ -100,3 +100,21 @@ def user_active(user_id: int):
         db.session.commit()
         flash(f"{user.email} is {'reactivated' if user.active else 'deactivated'}.", "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.route("/audit")
+@roles_required(ADMINS)
+def audit():
+    """The audit log, newest first, filterable by kind of event."""
+    kind = request.args.get("kind", "")
+    stmt = (
+        select(AuditEvent)
+        .options(joinedload(AuditEvent.actor), joinedload(AuditEvent.subject_user))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
+    if kind in {k.value for k in AuditKind}:
+        stmt = stmt.where(AuditEvent.kind == AuditKind(kind))
+    else:
+        kind = ""
+    page = db.paginate(stmt, page=page_arg(), per_page=current_app.config["PER_PAGE"])
+    return render_template("admin/audit.html", page=page, kind=kind, kinds=list(AuditKind))

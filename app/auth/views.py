@@ -6,8 +6,9 @@ from flask_login import current_user, login_user, logout_user
 
 from app.auth.forms import LoginForm
 from app.extensions import db
-from app.models import Role
+from app.models import AuditKind, Role
 from app.permissions import STAFF, ENTERPRISE, public, roles_required
+from app.services.audit import record
 from app.services.auth import authenticate
 
 bp = Blueprint("auth", __name__)
@@ -30,7 +31,7 @@ def home_for(role: Role) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
-    """Log in with email and password."""
+    """Log in with email and password (POSTs are rate-limited per address and per account: app/security.py)."""
     if current_user.is_authenticated:
         return redirect(home_for(current_user.role))
     form = LoginForm()
@@ -53,6 +54,8 @@ def login():
 @roles_required(STAFF, ENTERPRISE)
 def logout():
     """Log out (POST; CSRFProtect checks the token, so no other site can log a user out)."""
+    record(AuditKind.logout, subject=current_user._get_current_object())
+    db.session.commit()
     logout_user()
     session.clear()
     flash("You have been logged out.", "info")

@@ -5,10 +5,11 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from sqlalchemy import func, literal, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from app.contacts.views import portal_section
 from app.extensions import db
 from app.models import (
     INDUSTRIES, OPEN_STATES, Building, Enterprise, EnterpriseStatus, Grid, HQType, KeyTier, ServiceRequest, TaxTier,
-    User, Visit,
+    Visit,
 )
 from app.pagination import paginate_rows
 from app.params import id_arg, page_arg
@@ -262,9 +263,6 @@ def enterprise_detail(enterprise_id: int):
     """An enterprise: profile, building, officer, its requests, its latest visits, tax of the last 12 months."""
     enterprise = get_enterprise_or_404(enterprise_id)
     months = list(reversed(db.session.execute(tax.monthly_totals(12, enterprise_id=enterprise.id)).all()))
-    contacts = db.session.scalars(
-        select(User).where(User.enterprise_id == enterprise.id).order_by(User.name)
-    ).all()
     enterprise_requests = db.paginate(
         select(ServiceRequest)
         .where(ServiceRequest.enterprise_id == enterprise.id)
@@ -286,7 +284,7 @@ def enterprise_detail(enterprise_id: int):
     return render_template(
         "registry/enterprise_detail.html", enterprise=enterprise, months=months,
         months_max=max((m.total_tax for m in months), default=0),
-        months_total=sum((m.total_tax for m in months), 0), contacts=contacts,
+        months_total=sum((m.total_tax for m in months), 0), portal=portal_section(enterprise),
         enterprise_requests=enterprise_requests, visits=visits, visit_count=visit_count,
     )
 

@@ -5,9 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, and_, exists, func, or_, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
-from app.extensions import db
 from app.models import OPEN_STATES, Category, Enterprise, Level, Milestone, ServiceRequest, State
 from app.params import id_arg
 
@@ -110,21 +109,3 @@ def queue_select(now: datetime, filters: QueueFilters, *, assigned_to: int | Non
     # NULLs last without NULLS LAST, which not every database spells the same way.
     return stmt.order_by(next_due.is_(None), next_due, ServiceRequest.received_at, ServiceRequest.id)
 
-
-def load_request(request_id: int) -> ServiceRequest | None:
-    """One request with everything its detail page shows, in a few statements."""
-    return db.session.scalar(
-        select(ServiceRequest)
-        .where(ServiceRequest.id == request_id)
-        .options(
-            joinedload(ServiceRequest.enterprise).joinedload(Enterprise.building),
-            joinedload(ServiceRequest.enterprise).joinedload(Enterprise.officer),
-            joinedload(ServiceRequest.topic),
-            joinedload(ServiceRequest.handling_mode),
-            joinedload(ServiceRequest.assigned_officer),
-            joinedload(ServiceRequest.created_by),
-            joinedload(ServiceRequest.visit),
-            selectinload(ServiceRequest.departments),
-            selectinload(ServiceRequest.milestones),
-        )
-    )

@@ -24,10 +24,10 @@ from app.models import (
 from app.models.workflow import Channel, Priority
 from app.pagination import paginate_rows
 from app.params import MAX_ID, id_arg
-from app.permissions import STAFF, roles_required
+from app.permissions import STAFF, get_request_or_404, roles_required
 from app.requests.countdown import Countdown, countdown
 from app.requests.forms import DispatchForm, EscalateForm, NoteForm, RequestForm, VersionedForm, transition_form
-from app.requests.queries import QueueFilters, load_request, queue_select
+from app.requests.queries import QueueFilters, queue_select
 from app.services import requests as wf
 
 bp = Blueprint("requests", __name__)
@@ -40,14 +40,6 @@ ESCALATION_VIEWERS = frozenset({Role.chief, Role.leader, Role.admin})
 DISPATCHABLE = frozenset({State.accepted, State.on_site, State.plan_given})
 
 bp.add_app_template_global(countdown, "countdown")
-
-
-def get_request_or_404(request_id: int) -> ServiceRequest:
-    """Load a request for a staff page (the routes are staff-only; the portal will scope by enterprise)."""
-    found = load_request(request_id)
-    if found is None:
-        abort(404)
-    return found
 
 
 # --- queues --------------------------------------------------------------------------

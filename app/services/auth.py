@@ -1,4 +1,4 @@
-"""Authentication: password check with a lockout stored in the database."""
+"""Authentication: password check with a lockout stored in the database; every attempt is audited."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,8 +9,10 @@ from sqlalchemy import case, or_, select, update
 from werkzeug.security import generate_password_hash
 
 from app.extensions import db
+from app.models.portal import AuditKind
 from app.models.types import utcnow
-from app.models.user import User, find_user_by_email
+from app.models.user import User, find_user_by_email, normalise_email
+from app.services.audit import record
 
 WRONG_CREDENTIALS = "Wrong email or password."
 # Checked against when the email is unknown, so both paths cost one scrypt verification.
@@ -45,17 +47,23 @@ def authenticate(email: str, password: str, now: datetime | None = None) -> Logi
     user = find_user_by_email(email)
     if user is None:
         User(password_hash=_DUMMY_HASH).check_password(password)
+        record(AuditKind.login_failed, detail=f"no account for {normalise_email(email)[:254]}")
         return LoginResult(None, WRONG_CREDENTIALS)
     limit = current_app.config["LOGIN_MAX_FAILURES"]
     attempt = _claim_attempt(user, now)
     if attempt is None:  # locked
         until = db.session.scalar(select(User.locked_until).where(User.id == user.id))
+        record(AuditKind.login_failed, subject=user, detail="account locked")
         return LoginResult(None, _lock_message(until or now, now))
     if attempt > limit:  # more attempts under way than allowed: this one is not even checked
+        record(AuditKind.login_failed, subject=user, detail="too many attempts at once")
         return LoginResult(None, _lock(user, now))
-    if not user.check_password(password) or not user.active:
+    password_ok = user.check_password(password)
+    if not password_ok or not user.active:
+        record(AuditKind.login_failed, subject=user, detail="account deactivated" if password_ok else "wrong password")
         return LoginResult(None, _lock(user, now) if attempt >= limit else WRONG_CREDENTIALS)
     _write(user, failed_logins=0, locked_until=None, last_login_at=now)
+    record(AuditKind.login, actor=user, subject=user)
     return LoginResult(user)
 
 
@@ -88,4 +96,5 @@ def _lock(user: User, now: datetime) -> str:
     """Lock the account for LOGIN_LOCK_MINUTES; the count starts again when the lock ends."""
     until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
     _write(user, failed_logins=0, locked_until=until)
+    record(AuditKind.lockout, subject=user, detail=f"locked for {current_app.config['LOGIN_LOCK_MINUTES']} minutes")
     return _lock_message(until, now)

@@ -105,7 +105,8 @@ def test_deactivated_users_session_stops_at_next_request(browser, login_as, db):
 
 @pytest.mark.parametrize(
     "target",
-    ["https://evil.example/", "//evil.example/x", "/\\evil.example", "/\t/evil.example", "/enterprises\r\nSet-Cookie: x=1"],
+    ["https://evil.example/", "//evil.example/x", "/\\evil.example", "/\t/evil.example", "/enterprises\r\nSet-Cookie: x=1",
+     "javascript:alert(1)", "http:/evil.example", "///evil.example", "evil.example/x", "\\\\evil.example", " //evil.example"],
 )
 def test_next_only_goes_to_this_site(client, browser, make_user, target):
     user = make_user(Role.officer)
@@ -163,3 +164,12 @@ def test_failures_counted_by_other_processes_count(app, db, make_user):
     db.session.commit()
     assert authenticate(user.email, TEST_PASSWORD).user is None
     db.session.commit()
+
+
+def test_enterprise_contacts_are_not_sent_into_the_back_office(client, browser, make_user, make_enterprise):
+    contact = make_user(Role.enterprise, enterprise=make_enterprise())
+    token = browser.token("/login")
+    response = client.post(
+        "/login", query_string={"next": "/enterprises"}, data={"email": contact.email, "password": TEST_PASSWORD, "csrf_token": token}
+    )
+    assert response.headers["Location"].endswith("/portal/")

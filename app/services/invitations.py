@@ -1,0 +1,165 @@
+"""Inviting enterprise contacts to the portal, accepting an invitation, revoking access.
+
+A token is shown once (on screen, and by mail when configured); only its SHA-256 is stored,
+so the database alone cannot be used to accept an invitation. Services flush; the caller commits.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import smtplib
+from datetime import timedelta
+from email.message import EmailMessage
+
+from flask import current_app
+
+from app import clock
+from app.extensions import db
+from app.models import AuditKind, Enterprise, EnterpriseStatus, Invitation, Role, User
+from app.models.user import find_user_by_email, normalise_email
+from app.services import audit
+from app.services.users import UserError, create_user
+
+log = logging.getLogger(__name__)
+
+PENDING, USED, REVOKED, EXPIRED = "pending", "used", "revoked", "expired"
+
+
+class InvitationError(ValueError):
+    """An invitation refused; the message is for the user."""
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def status(invitation: Invitation) -> str:
+    """pending, used, revoked or expired (used and revoked win over expired)."""
+    if invitation.used_at is not None:
+        return USED
+    if invitation.revoked_at is not None:
+        return REVOKED
+    if invitation.expires_at <= clock.now():
+        return EXPIRED
+    return PENDING
+
+
+def create_invitation(enterprise: Enterprise, *, name: str, email: str, phone: str | None, by: User) -> tuple[Invitation, str]:
+    """Invite a contact of the enterprise; returns the invitation and the one-time token (never stored)."""
+    email = normalise_email(email)
+    if enterprise.status is EnterpriseStatus.moved_out:
+        raise InvitationError(f"{enterprise.name} has moved out; it cannot be given portal access.")
+    if find_user_by_email(email) is not None:
+        raise InvitationError(f"An account with the email {email} already exists; invite another address.")
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    invitation = Invitation(
+        token_hash=hash_token(token), email=email, name=name.strip(), phone=(phone or "").strip() or None,
+        enterprise=enterprise, invited_by=by, created_at=now,
+        expires_at=now + timedelta(hours=current_app.config["INVITATION_TTL_HOURS"]),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    audit.record(AuditKind.invitation, actor=by, enterprise_id=enterprise.id,
+                 detail=f"Invitation {invitation.id} for {email}")
+    return invitation, token
+
+
+def find_invitation(token: str) -> Invitation | None:
+    """The invitation a link's token belongs to, whatever its status."""
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(db.select(Invitation).where(Invitation.token_hash == hash_token(token)))
+
+
+def accept_invitation(invitation: Invitation, password: str) -> User:
+    """Create the contact's portal account with the chosen password; the link is used up."""
+    state = status(invitation)
+    if state != PENDING:
+        raise InvitationError(STATUS_MESSAGES[state])
+    if find_user_by_email(invitation.email) is not None:
+        raise InvitationError(registered_message(invitation))
+    try:
+        user = create_user(email=invitation.email, name=invitation.name, role=Role.enterprise, password=password,
+                           phone=invitation.phone, enterprise=invitation.enterprise)
+    except UserError as exc:
+        raise InvitationError(str(exc)) from exc
+    invitation.used_at = clock.now()
+    invitation.user = user
+    db.session.flush()
+    audit.record(AuditKind.invitation_accepted, actor=user, subject=user,
+                 detail=f"Invitation {invitation.id} accepted")
+    return user
+
+
+def registered_message(invitation: Invitation) -> str:
+    return (f"An account with the email {invitation.email} is already registered. Log in with it, "
+            "or ask your liaison officer for help.")
+
+
+def revoke_invitation(invitation: Invitation, by: User) -> None:
+    """Withdraw a pending invitation: its link stops working."""
+    if status(invitation) != PENDING:
+        raise InvitationError(f"The invitation for {invitation.email} is {status(invitation)}; only a pending one can be revoked.")
+    invitation.revoked_at = clock.now()
+    db.session.flush()
+    audit.record(AuditKind.invitation_revoked, actor=by, enterprise_id=invitation.enterprise_id,
+                 detail=f"Invitation {invitation.id} for {invitation.email} revoked")
+
+
+def revoke_contact(contact: User, by: User) -> None:
+    """Deactivate an enterprise contact's portal account (logged out at its next request)."""
+    if contact.role is not Role.enterprise:
+        raise InvitationError("Only enterprise contacts are revoked here; staff accounts are managed by an administrator.")
+    if not contact.active:
+        raise InvitationError(f"{contact.name}'s access is already revoked.")
+    contact.active = False
+    db.session.flush()
+    audit.record(AuditKind.contact_revoked, actor=by, subject=contact, detail=f"Portal access of {contact.email} revoked")
+
+
+def pending_invitations(enterprise: Enterprise) -> list[Invitation]:
+    """Invitations of the enterprise not yet used or revoked (expired ones included, marked so)."""
+    return list(db.session.scalars(
+        db.select(Invitation)
+        .where(Invitation.enterprise_id == enterprise.id, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+    ))
+
+
+STATUS_MESSAGES = {
+    USED: "This invitation link has already been used. Log in with the password you set, "
+          "or ask your liaison officer for a new invitation.",
+    REVOKED: "This invitation has been withdrawn. Ask your liaison officer if you need access.",
+    EXPIRED: "This invitation link has expired. Ask your liaison officer for a new invitation.",
+}
+
+
+def send_invitation_mail(invitation: Invitation, link: str) -> bool:
+    """Mail the link when MAIL_SERVER is configured; False when not configured or sending failed."""
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
+        return False
+    message = EmailMessage()
+    message["Subject"] = "Your invitation to the Business District Butler portal"
+    message["From"] = config["MAIL_SENDER"]
+    message["To"] = invitation.email
+    message.set_content(
+        f"Dear {invitation.name},\n\n"
+        f"{invitation.invited_by.name} of the Jing'an Temple Sub-district Office has invited you to the "
+        f"Business District Butler portal for {invitation.enterprise.name}.\n\n"
+        f"Set your password here (the link works once, until "
+        f"{invitation.expires_at.astimezone(clock.LOCAL_TZ):%Y-%m-%d %H:%M} Asia/Shanghai):\n{link}\n"
+    )
+    try:
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
+            if config.get("MAIL_USE_TLS"):
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+            smtp.send_message(message)
+    except (smtplib.SMTPException, OSError):
+        log.exception("Could not mail invitation %s", invitation.id)
+        return False
+    return True
