@@ -12,6 +12,7 @@ import time
 
 import redis
 from flask import Flask, Response, current_app, render_template, request
+from flask_login import current_user
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -46,6 +47,11 @@ def set_security_headers(response: Response) -> Response:
     """after_request (also runs for error pages and static files); a view may set its own, stricter, CSP."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    # Pages of a logged-in user are never stored: no one else reads them from a shared browser's
+    # cache, and a countdown never restarts from a stale copy of the page.
+    if (request.endpoint != "static" and response.mimetype == "text/html"
+            and current_user.is_authenticated):
+        response.headers.setdefault("Cache-Control", "no-store")
     if current_app.config.get("HSTS_MAX_AGE"):
         response.headers.setdefault("Strict-Transport-Security", f"max-age={current_app.config['HSTS_MAX_AGE']}")
     return response

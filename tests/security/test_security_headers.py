@@ -122,3 +122,13 @@ def test_the_inline_check_finds_what_it_looks_for():
     assert inline_code('<div style="color:red">') and inline_code('<button onclick="x()">')
     assert inline_code("<script>alert(1)</script>") and inline_code("<style>p{}</style>")
     assert not inline_code('<script src="/static/js/countdown.js" defer></script><a href="/x" data-on="1">')
+
+
+def test_logged_in_pages_are_never_cached_but_static_files_are(browser, login_as, make_request):
+    officer = login_as(Role.officer)
+    request = make_request(by=officer)
+    for url in ("/requests/", f"/requests/{request.id}", "/enterprises"):
+        assert browser.get(url).headers.get("Cache-Control") == "no-store", url
+    static = browser.get("/static/css/app.css")
+    static.close()
+    assert "no-store" not in (static.headers.get("Cache-Control") or "")
