@@ -6,9 +6,10 @@ enterprise's id answers exactly as an id that does not exist.
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, after_this_request, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app import clock
@@ -228,6 +229,15 @@ def details():
 @public
 def invitation(token: str):
     """Accept an invitation: set a password, and land in the portal. Used, expired or revoked links say so."""
+
+    @after_this_request
+    def keep_the_token_private(response):
+        # The token is in this page's address: never sent on in a Referer (not even to our own static
+        # files, whose access logs would keep it), and the page is never cached.
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
     found = invitations.find_invitation(token)
     if found is None:
         return render_template("portal/invitation_invalid.html",
@@ -247,6 +257,14 @@ def invitation(token: str):
         except invitations.InvitationError as exc:
             db.session.rollback()
             error = str(exc)
+            if (state := invitations.status(found)) != invitations.PENDING:  # used or revoked meanwhile
+                return render_template("portal/invitation_invalid.html",
+                                       message=invitations.STATUS_MESSAGES[state]), 410
+        except IntegrityError:
+            # The same email registered at this very moment (another invitation accepted at once).
+            db.session.rollback()
+            return render_template("portal/invitation_invalid.html",
+                                   message=invitations.registered_message(found)), 409
         else:
             session.clear()  # a new session for the new account
             login_user(user)

@@ -15,6 +15,8 @@ from email.message import EmailMessage
 from flask import current_app
 
 from app import clock
+from sqlalchemy import update
+
 from app.extensions import db
 from app.models import AuditKind, Enterprise, EnterpriseStatus, Invitation, Role, User
 from app.models.user import find_user_by_email, normalise_email
@@ -80,17 +82,39 @@ def accept_invitation(invitation: Invitation, password: str) -> User:
         raise InvitationError(STATUS_MESSAGES[state])
     if find_user_by_email(invitation.email) is not None:
         raise InvitationError(registered_message(invitation))
+    _claim(invitation)
     try:
         user = create_user(email=invitation.email, name=invitation.name, role=Role.enterprise, password=password,
                            phone=invitation.phone, enterprise=invitation.enterprise)
     except UserError as exc:
         raise InvitationError(str(exc)) from exc
-    invitation.used_at = clock.now()
     invitation.user = user
     db.session.flush()
     audit.record(AuditKind.invitation_accepted, actor=user, subject=user,
                  detail=f"Invitation {invitation.id} accepted")
     return user
+
+
+def _claim(invitation: Invitation) -> None:
+    """Mark the invitation used by one conditional UPDATE, so that of two concurrent accepts only one goes on.
+
+    The status checked before was read a moment earlier: another request may have used the link (or
+    an officer revoked it) since. The row changes only if it is still pending in the database, and
+    the UPDATE holds it until the commit, so a concurrent accept waits and then finds it used. On
+    any later failure the caller rolls back, which gives the link back.
+    """
+    now = clock.now()
+    claimed = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None),
+               Invitation.expires_at > now)
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.expire(invitation, ["used_at", "revoked_at", "expires_at"])
+    if claimed != 1:
+        state = status(invitation)
+        raise InvitationError(STATUS_MESSAGES[USED if state == PENDING else state])
 
 
 def registered_message(invitation: Invitation) -> str:

@@ -158,3 +158,24 @@ def test_download_by_staff_and_not_by_another_enterprise(app, browser, login_as,
     assert denied.status_code == missing.status_code == 404
     assert denied.get_data() == missing.get_data()
     assert browser.get(f"/requests/{sr.id}/attachments/{att.id}").status_code == 403
+
+
+def test_staff_are_told_a_transition_note_reaches_the_enterprise(browser, login_as, enterprise, officer, make_request):
+    """A transition's note (respond, arrive, resolve...) is on the portal timeline; its field must say so."""
+    sr = make_request(enterprise=enterprise, by=officer)
+    wf.transition(sr, "respond", officer, text="Called the GM back")
+    _db.session.commit()
+    login_as(Role.officer)
+    page = browser.get(f"/requests/{sr.id}").get_data(as_text=True)
+    arrive = page[page.index('id="arrive-note"') - 400:page.index("</form>", page.index('id="arrive-note"'))]
+    assert "The enterprise sees this note on its portal" in arrive
+
+
+def test_the_liaison_officer_card_shows_name_and_phone_but_not_the_staff_login(browser, contact, enterprise, officer,
+                                                                                make_request):
+    """A staff account's email is its back-office login: an enterprise contact never sees it."""
+    sr = make_request(enterprise=enterprise, by=officer)
+    for url in ("/portal/", f"/portal/requests/{sr.id}", "/portal/requests/new"):
+        page = browser.get(url).get_data(as_text=True)
+        assert "Zhou Min" in page and "13800001111" in page, url
+        assert officer.email not in page, url

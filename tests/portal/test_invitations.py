@@ -225,3 +225,66 @@ def test_no_mail_without_a_mail_server(app, browser, login_as, enterprise, monke
     monkeypatch.setitem(app.config, "MAIL_SERVER", None)
     login_as(Role.officer)
     assert invite(browser, enterprise).status_code == 200
+
+
+def _pending_invitation(browser, login_as, enterprise) -> tuple[str, Invitation]:
+    link = invite_link(browser, login_as, enterprise)
+    return link, _db.session.scalar(select(Invitation))
+
+
+def test_a_link_used_meanwhile_is_not_used_twice(browser, login_as, enterprise):
+    """Two accepts at once: the second read the invitation as pending before the first committed.
+
+    The other request's commit is played by an UPDATE the loaded object does not see; the
+    accept must then refuse, not create a second account (or fail on the unique email).
+    """
+    from sqlalchemy import update
+
+    from app.services import invitations
+
+    _link, invitation = _pending_invitation(browser, login_as, enterprise)
+    assert invitations.status(invitation) == invitations.PENDING
+    _db.session.execute(update(Invitation).where(Invitation.id == invitation.id).values(used_at=clock.now())
+                        .execution_options(synchronize_session=False))
+    with pytest.raises(invitations.InvitationError, match="already been used"):
+        invitations.accept_invitation(invitation, GOOD)
+    _db.session.rollback()
+    assert _db.session.scalar(select(func.count()).select_from(User).where(User.role == Role.enterprise)) == 0
+
+
+def test_a_link_revoked_meanwhile_cannot_be_accepted(browser, login_as, enterprise):
+    from sqlalchemy import update
+
+    from app.services import invitations
+
+    _link, invitation = _pending_invitation(browser, login_as, enterprise)
+    _db.session.execute(update(Invitation).where(Invitation.id == invitation.id).values(revoked_at=clock.now())
+                        .execution_options(synchronize_session=False))
+    with pytest.raises(invitations.InvitationError, match="withdrawn"):
+        invitations.accept_invitation(invitation, GOOD)
+
+
+def test_an_email_registered_at_the_same_moment_is_a_clear_answer(browser, login_as, enterprise, monkeypatch):
+    """Another invitation for the same address accepted at once: the unique email refuses the second account
+    at the commit; the contact is told, not shown a 500."""
+    from sqlalchemy.exc import IntegrityError
+
+    from app.services import invitations
+
+    link, _invitation = _pending_invitation(browser, login_as, enterprise)
+
+    def raced(invitation, password):
+        raise IntegrityError("INSERT INTO users", {}, Exception("UNIQUE constraint failed: users.email"))
+
+    monkeypatch.setattr(invitations, "accept_invitation", raced)
+    response = accept(browser, link)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 409, body[:500]
+    assert "already registered" in body and 'type="password"' not in body
+
+
+def test_the_invitation_page_keeps_its_token_out_of_referers_and_caches(browser, login_as, enterprise):
+    link, _invitation = _pending_invitation(browser, login_as, enterprise)
+    for response in (browser.get(link), accept(browser, link, confirm="something-else-99")):
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert "no-store" in response.headers["Cache-Control"]
