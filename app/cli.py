@@ -1,4 +1,4 @@
-"""Flask CLI commands: create-user, seed-demo, worker, enqueue-ping, scan-sla."""
+"""Flask CLI commands: create-user, seed-demo, worker, enqueue-ping, scan-sla, import-tax, import-enterprises."""
 from __future__ import annotations
 
 import click
@@ -14,6 +14,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(enqueue_ping)
     app.cli.add_command(scan_sla)
+    app.cli.add_command(import_tax)
+    app.cli.add_command(import_enterprises)
 
 
 @click.command("create-user")
@@ -98,3 +100,40 @@ def enqueue_ping(wait: float) -> None:
             raise click.ClickException(f"ping job failed: {job.latest_result().exc_string}")
         time.sleep(0.2)
     raise click.ClickException(f"no worker answered within {wait:.0f} s (job {job.id} is {status})")
+
+
+def _run_import(service, path: str) -> None:
+    """Run an import service on a file: print every error and exit 1, or commit and print the counts."""
+    from app.services.imports import ImportFileError
+
+    try:
+        result = service(path)
+    except ImportFileError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    if result.errors:
+        db.session.rollback()
+        for error in result.errors:
+            click.echo(f"row {error.row}, {error.column}: {error.reason}", err=True)
+        count = len(result.errors)
+        raise click.ClickException(f"{count} error{'s' if count != 1 else ''} found; nothing was imported.")
+    db.session.commit()
+    click.echo(result.summary())
+
+
+@click.command("import-tax")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def import_tax(file: str) -> None:
+    """Import monthly tax records (uscc, month, total_tax, district_tax) from an .xlsx or .csv file."""
+    from app.services.imports import import_tax as service
+
+    _run_import(service, file)
+
+
+@click.command("import-enterprises")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def import_enterprises(file: str) -> None:
+    """Import or update enterprises, matched by USCC, from an .xlsx or .csv file."""
+    from app.services.imports import import_enterprises as service
+
+    _run_import(service, file)

@@ -1,0 +1,99 @@
+"""Monthly tax import: validation of every row, all-or-nothing, idempotent upsert."""
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from app.models import TaxRecord
+from app.services.imports import RowError, import_tax
+from app.uscc import make as make_uscc
+
+HEADER = ["uscc", "month", "total_tax", "district_tax"]
+
+
+def records(db):
+    return {
+        (r.enterprise.uscc, r.month): (r.total_tax, r.district_tax)
+        for r in db.session.scalars(select(TaxRecord))
+    }
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_clean_file_inserts_then_second_import_changes_nothing(db, make_enterprise, write_file, suffix):
+    a, b = make_enterprise(), make_enterprise()
+    path = write_file(
+        [HEADER, [a.uscc, "2026-01", "1000.50", "400.20"], [a.uscc, "2026-02", 2000, 800], [b.uscc.lower(), "2026-01", "0", "0"]],
+        suffix,
+    )
+    result = import_tax(path)
+    assert result.ok and (result.inserted, result.updated, result.unchanged) == (3, 0, 0)
+    db.session.commit()
+    assert records(db) == {
+        (a.uscc, "2026-01"): (Decimal("1000.50"), Decimal("400.20")),
+        (a.uscc, "2026-02"): (Decimal("2000.00"), Decimal("800.00")),
+        (b.uscc, "2026-01"): (Decimal("0.00"), Decimal("0.00")),
+    }
+    again = import_tax(path)
+    assert again.ok and (again.inserted, again.updated, again.unchanged) == (0, 0, 3)
+
+
+def test_changed_amounts_update_in_place(db, make_enterprise, make_tax, write_file):
+    a = make_enterprise()
+    make_tax(a, "2026-01", "100.00", "40.00")
+    make_tax(a, "2026-02", "200.00", "80.00")
+    path = write_file([HEADER, [a.uscc, "2026-01", "150", "60"], [a.uscc, "2026-02", "200.0", "80"], [a.uscc, "2026-03", "1", "1"]])
+    result = import_tax(path)
+    assert (result.inserted, result.updated, result.unchanged) == (1, 1, 1)
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(TaxRecord)) == 3
+    assert records(db)[(a.uscc, "2026-01")] == (Decimal("150.00"), Decimal("60.00"))
+
+
+def test_excel_float_amounts_are_exact(db, make_enterprise, write_file):
+    a = make_enterprise()
+    path = write_file([HEADER, [a.uscc, "2026-01", 1234567.89, 0.1]], ".xlsx")
+    assert import_tax(path).inserted == 1
+    assert records(db)[(a.uscc, "2026-01")] == (Decimal("1234567.89"), Decimal("0.10"))
+
+
+def test_every_error_is_reported_and_nothing_is_written(db, make_enterprise, make_tax, write_file):
+    a = make_enterprise()
+    make_tax(a, "2025-12", "10.00", "4.00")
+    unknown = make_uscc("91310106999999999")
+    bad_checksum = a.uscc[:17] + ("0" if a.uscc[17] != "0" else "1")
+    path = write_file(
+        [
+            HEADER,
+            [a.uscc, "2026-01", "100", "40"],  # row 2: fine
+            [unknown, "2026-01", "100", "40"],  # 3: unknown
+            [bad_checksum, "2026-01", "100", "40"],  # 4: checksum
+            ["12345", "2026-01", "100", "40"],  # 5: length
+            [a.uscc, "2026-13", "100", "40"],  # 6: bad month
+            [a.uscc, "2026-02", "-5", "0"],  # 7: negative
+            [a.uscc, "2026-03", "abc", "0"],  # 8: non-numeric
+            [a.uscc, "2026-04", "1.005", "0"],  # 9: 3 decimal places
+            [a.uscc, "2026-05", "10", "20"],  # 10: district > total
+            [a.uscc, "2026-01", "100", "40"],  # 11: duplicate of row 2
+            [],  # 12: blank, skipped
+            [a.uscc, "", "", ""],  # 13: missing values
+        ]
+    )
+    result = import_tax(path)
+    assert result.inserted == result.updated == result.unchanged == 0
+    by_row = {}
+    for error in result.errors:
+        assert isinstance(error, RowError)
+        by_row.setdefault(error.row, []).append((error.column, error.reason))
+    assert set(by_row) == {3, 4, 5, 6, 7, 8, 9, 10, 11, 13}
+    assert by_row[3] == [("uscc", f"unknown USCC {unknown}: no enterprise is registered with it")]
+    assert by_row[4][0][0] == "uscc" and "check character" in by_row[4][0][1]
+    assert "18 characters" in by_row[5][0][1]
+    assert by_row[6] == [("month", "month must be a month as YYYY-MM, not '2026-13'")]
+    assert by_row[7] == [("total_tax", "total_tax must not be negative (-5)")]
+    assert by_row[8] == [("total_tax", "total_tax is not a number: 'abc'")]
+    assert by_row[9] == [("total_tax", "total_tax has more than 2 decimal places (1.005)")]
+    assert by_row[10] == [("district_tax", "district_tax 20.00 is more than total_tax 10.00")]
+    assert by_row[11] == [("uscc", f"duplicate row: {a.uscc} 2026-01 already appears in row 2")]
+    assert {c for c, _ in by_row[13]} == {"month", "total_tax", "district_tax"}
+    db.session.commit()
+    assert records(db) == {(a.uscc, "2025-12"): (Decimal("10.00"), Decimal("4.00"))}
