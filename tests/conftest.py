@@ -8,6 +8,7 @@ back, because workflow tests need real commits from several connections at once.
 from __future__ import annotations
 
 import itertools
+from contextlib import contextmanager
 import os
 import re
 import shutil
@@ -15,6 +16,7 @@ import signal
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import event
 from flask import g
 
 from app import create_app
@@ -120,6 +122,21 @@ def _app_context(request):
 @pytest.fixture
 def db(app):
     return _db
+
+
+@contextmanager
+def count_queries():
+    """The SQL statements run inside the block (for tests that pages make no query per row)."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(_db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", record)
 
 
 class Browser:

@@ -1,28 +1,12 @@
 """The enterprise page's requests and visits; the building page's open requests."""
-from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import event
 
 from app import clock
-from app.extensions import db as _db
+from tests.conftest import count_queries
 from app.models import Level, Role
 from app.services.requests import transition
 from app.services.visits import log_visit
-
-
-@contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(_db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(_db.engine, "before_cursor_execute", record)
 
 
 def visit(db, enterprise, officers, days_ago: int, summary: str):

@@ -1,26 +1,10 @@
 """The visit list (filters, search) and one visit with the requests raised from it."""
-from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import event
 
 from app import clock
-from app.extensions import db as _db
+from tests.conftest import count_queries
 from app.models import Role
-
-
-@contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(_db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(_db.engine, "before_cursor_execute", record)
 
 
 def test_list_shows_latest_first_and_filters_by_officer_and_enterprise(
