@@ -16,24 +16,24 @@ def _current_cycle(*conditions):
     return and_(Milestone.request_id == ServiceRequest.id, Milestone.cycle == ServiceRequest.cycle, *conditions)
 
 
-def next_due_column():
-    """The earliest unmet milestone due time of the request's current cycle (NULL when all are met)."""
+def _earliest_unmet(column):
+    """min(column) over the unmet milestones of the correlated request's current cycle (NULL when all are met)."""
     return (
-        select(func.min(Milestone.due_at))
+        select(func.min(column))
         .where(_current_cycle(Milestone.met_at.is_(None)))
         .correlate(ServiceRequest)
         .scalar_subquery()
     )
+
+
+def next_due_column():
+    """The earliest unmet milestone due time of the request's current cycle."""
+    return _earliest_unmet(Milestone.due_at)
 
 
 def next_start_column():
     """When the clock of that milestone started (the cycle's start): the countdown's allowed time."""
-    return (
-        select(func.min(Milestone.started_at))
-        .where(_current_cycle(Milestone.met_at.is_(None)))
-        .correlate(ServiceRequest)
-        .scalar_subquery()
-    )
+    return _earliest_unmet(Milestone.started_at)
 
 
 def breached_condition(now: datetime):

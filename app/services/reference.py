@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
+from app.services import flush_unique
 from app.models import (
     Category,
     Department,
@@ -183,15 +183,6 @@ _LIMIT_LABELS = {
 # --- the three lists -----------------------------------------------------------------------
 
 
-def _flush_unique(message: str, field: str) -> None:
-    """Flush inside a savepoint; a unique violation (a concurrent duplicate) becomes a field error."""
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError as exc:
-        raise ReferenceListError(message, field) from exc
-
-
 def _check_name(model: type[Entry], entry: Entry | None, name: str) -> None:
     if not name or not name.strip():
         raise ReferenceListError("Give a name.", "name")
@@ -228,9 +219,9 @@ def save_entry(model: type[Entry], entry: Entry | None, *, name: str, name_zh: s
     if model is HandlingMode and staged is not None:
         entry.staged = staged
     if model is HandlingMode:  # only its code is unique in the database
-        _flush_unique("Another handling mode has just been added with this code.", "code")
+        flush_unique(ReferenceListError("Another handling mode has just been added with this code.", "code"))
     else:
-        _flush_unique(f"Another {kind_of(entry).noun} has just been given this name.", "name")
+        flush_unique(ReferenceListError(f"Another {kind_of(entry).noun} has just been given this name.", "name"))
     return entry
 
 
@@ -278,7 +269,7 @@ def add_policy(category: Category | None, topic: Topic | None, limits: dict[str,
     policy = SLAPolicy(scope_key=key, category=category, topic=topic)
     _apply_limits(policy, limits)
     db.session.add(policy)
-    _flush_unique("Someone has just added a policy for this scope; reload the page to see it.", field)
+    flush_unique(ReferenceListError("Someone has just added a policy for this scope; reload the page to see it.", field))
     return policy
 
 

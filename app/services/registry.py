@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.services import flush_unique
 from app.models import Building, Enterprise, EnterpriseStatus, HQType, KeyTier, User
 
 
@@ -26,15 +26,6 @@ ENTERPRISE_FIELDS = (
 )
 
 
-def _flush_unique(message: str, field: str) -> None:
-    """Flush inside a savepoint; a unique violation (a concurrent duplicate) becomes a RegistryError."""
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError as exc:
-        raise RegistryError(message, field) from exc
-
-
 def save_building(building: Building | None, data: dict, officer_ids: list[int]) -> Building:
     """Create (building=None) or update a building and its liaison officers."""
     if building is None:
@@ -43,7 +34,7 @@ def save_building(building: Building | None, data: dict, officer_ids: list[int])
     for key in BUILDING_FIELDS:
         setattr(building, key, data[key])
     building.officers = list(db.session.scalars(select(User).where(User.id.in_(officer_ids)))) if officer_ids else []
-    _flush_unique("Another building already has this name.", "name")
+    flush_unique(RegistryError("Another building already has this name.", "name"))
     return building
 
 
@@ -64,7 +55,7 @@ def save_enterprise(enterprise: Enterprise | None, data: dict, uscc_override: bo
     for key in ENTERPRISE_FIELDS:
         setattr(enterprise, key, data[key])
     enterprise.uscc_override = uscc_override
-    _flush_unique("This USCC is already registered to another enterprise.", "uscc")
+    flush_unique(RegistryError("This USCC is already registered to another enterprise.", "uscc"))
     return enterprise
 
 
