@@ -113,3 +113,19 @@ def test_nan_and_infinite_areas_are_refused_not_a_500(browser, login_as, db, mak
             assert response.status_code == 200, (field, bad)
             assert "Not a valid decimal value." in response.get_data(as_text=True), (field, bad)
     assert db.session.scalar(select(func.count()).select_from(Building)) == 0
+
+
+def test_a_duplicate_saved_in_between_becomes_a_field_error_not_a_500(db, make_building, make_grid):
+    """The form checked the name; another user saved the same name before this flush."""
+    import pytest
+
+    from app.services.registry import RegistryError, save_building
+
+    make_building(name="Plaza 66")
+    data = {"name": "Plaza 66", "name_zh": None, "address": "1266 Nanjing Road West", "grid_id": make_grid().id,
+            "gross_floor_area": None, "office_area": None, "floors": None}
+    with pytest.raises(RegistryError) as caught:
+        save_building(None, data, [])
+    assert caught.value.field == "name"
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Building)) == 1
