@@ -51,6 +51,11 @@ class Config:
     # Attachments live outside the web root, under random names.
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+    # Generated reports (written under a temporary name, renamed when complete). With several
+    # machines, this folder and UPLOAD_FOLDER must be shared storage seen by web and workers.
+    REPORT_FOLDER = os.environ.get("REPORT_FOLDER", str(INSTANCE_DIR / "reports"))
+    # An import file (tax bureau sheets reach ~1 m rows: ~40 MB as CSV).
+    MAX_IMPORT_BYTES = 50 * 1024 * 1024
     MAX_ATTACHMENTS = 5
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024  # a whole upload request, a little above 5 x 10 MB
     INVITATION_TTL_HOURS = int(os.environ.get("INVITATION_TTL_HOURS", "72"))

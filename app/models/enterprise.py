@@ -97,6 +97,9 @@ class Enterprise(db.Model):
     moved_in_on: Mapped[date | None]
     moved_out_on: Mapped[date | None]
     move_out_reason: Mapped[str | None] = mapped_column(Text)
+    #: An officer recorded that the enterprise intends to relocate (an early-warning flag).
+    relocation_intent_on: Mapped[date | None]
+    relocation_intent_note: Mapped[str | None] = mapped_column(Text)
     key_tier: Mapped[KeyTier] = mapped_column(enum_column(KeyTier, "key_tier"), default=KeyTier.normal, index=True)
     officer_id: Mapped[int | None] = mapped_column(
         # use_alter: users and enterprises refer to each other; this FK is added after both exist.

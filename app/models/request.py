@@ -148,6 +148,7 @@ class RequestEvent(db.Model):
     """Append-only timeline entry. Never updated or deleted (enforced below)."""
 
     __tablename__ = "request_events"
+    __table_args__ = (CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="rating_range"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("service_requests.id", ondelete="RESTRICT"), index=True)
@@ -160,6 +161,8 @@ class RequestEvent(db.Model):
     text: Mapped[str | None] = mapped_column(Text)
     #: Internal notes are for staff only; the enterprise portal never shows them.
     internal: Mapped[bool] = mapped_column(default=False)
+    #: The rating given, on rating events (1-5): satisfaction is counted by the month it was given.
+    rating: Mapped[int | None]
 
     request: Mapped[ServiceRequest] = relationship(back_populates="events")
     actor: Mapped["User | None"] = relationship()  # noqa: F821

@@ -121,8 +121,8 @@ def next_reference(year: int) -> tuple[int, str]:
 
 def _event(request: ServiceRequest, actor: User | None, kind: EventKind, *, text: str | None = None,
            action: str | None = None, from_state: State | None = None, to_state: State | None = None,
-           internal: bool = False, at: datetime | None = None) -> RequestEvent:
-    event = RequestEvent(request=request, actor=actor, kind=kind, text=text, action=action,
+           internal: bool = False, at: datetime | None = None, rating: int | None = None) -> RequestEvent:
+    event = RequestEvent(request=request, actor=actor, kind=kind, text=text, action=action, rating=rating,
                          from_state=from_state, to_state=to_state, internal=internal, at=at or clock.now())
     db.session.add(event)
     return event
@@ -234,7 +234,8 @@ def _rate(request: ServiceRequest, by: User, rating: int, comment: str | None, n
     request.rating = rating
     request.rating_comment = comment
     request.closed_at = now
-    _event(request, by, EventKind.rating, text=f"Rated {rating}/5" + (f": {comment}" if comment else ""), at=now)
+    _event(request, by, EventKind.rating, text=f"Rated {rating}/5" + (f": {comment}" if comment else ""), at=now,
+           rating=rating)
     if rating <= 2:
         request.state = State.reopened
         request.closed_at = None

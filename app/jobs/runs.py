@@ -1,0 +1,151 @@
+"""What report and import jobs share: the run row's life cycle, progress in the job's meta, retries.
+
+A job receives the id of its run row (ReportRun or ImportRun) and works inside ``tracked_run``:
+
+    with tracked_run(ReportRun, run_id) as run:
+        ...                      # set_progress(0.4) as it goes
+        run.stored_name = name   # committed with status "done"
+
+The run is marked running (and committed) before the work, done after it. On an exception the
+work is rolled back and the error recorded: a *transient* failure (database or Redis connection,
+a full disk) is left "queued" for RQ's ``Retry`` while attempts remain; anything else fails at
+once, without retries, because repeating it would fail the same way.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
+from rq import Retry, get_current_job
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from app import clock
+from app.extensions import db
+from app.models import RunStatus
+from app.queue import get_redis
+
+log = logging.getLogger(__name__)
+
+#: Transient failures are retried three times, after 10 s, 1 min and 5 min.
+RETRY = Retry(max=3, interval=[10, 60, 300])
+#: A report at full scale takes well under a minute; a stuck job is killed after this.
+JOB_TIMEOUT = 30 * 60
+#: How long RQ keeps a finished job's record (the run row keeps the history).
+RESULT_TTL = 24 * 3600
+
+Run = TypeVar("Run")
+
+
+class JobFailure(Exception):
+    """A failure whose message is meant for the user (shown on the run as it is)."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A failure that may pass on its own: a lost database or Redis connection, an I/O error."""
+    if isinstance(exc, OperationalError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError, OSError))
+
+
+def describe(exc: BaseException) -> str:
+    """The error shown on a failed run: the message of a JobFailure, else the exception's type and text."""
+    if isinstance(exc, JobFailure):
+        return str(exc)
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}"[:1000] if text else type(exc).__name__
+
+
+def set_progress(fraction: float) -> None:
+    """Record the current job's progress (0.0-1.0) in its meta, as a whole percentage; outside a job, nothing."""
+    job = get_current_job()
+    if job is None:
+        return
+    percent = max(0, min(100, int(fraction * 100)))
+    if job.meta.get("progress") == percent:  # one Redis write per percent at most
+        return
+    job.meta["progress"] = percent
+    job.save_meta()
+
+
+@contextmanager
+def tracked_run(model: type[Run], run_id: int) -> Iterator[Run]:
+    """Mark the run running, yield it, then mark it done or record its failure (see the module doc)."""
+    run = db.session.get(model, run_id)
+    if run is None:
+        raise JobFailure(f"{model.__name__} {run_id} does not exist")
+    run.status = RunStatus.running
+    run.attempts += 1
+    run.started_at = clock.now()
+    run.finished_at = None
+    run.error = None
+    job = get_current_job()
+    if job is not None:
+        run.job_id = job.id
+    db.session.commit()
+    try:
+        yield run
+    except BaseException as exc:
+        db.session.rollback()
+        retrying = job is not None and job.should_retry and is_transient(exc)
+        if job is not None and not retrying:
+            job.retries_left = 0  # a permanent failure: RQ must not repeat it
+        run = db.session.get(model, run_id)
+        run.error = describe(exc) + (" (will retry)" if retrying else "")
+        run.status = RunStatus.queued if retrying else RunStatus.failed
+        run.finished_at = None if retrying else clock.now()
+        db.session.commit()
+        log.warning("%s %s failed%s: %s", model.__name__, run_id, " (retrying)" if retrying else "", run.error)
+        raise
+    else:
+        run.status = RunStatus.done
+        run.finished_at = clock.now()
+        db.session.commit()
+
+
+def progress_of(run) -> int:
+    """The run's progress in percent: 100 when done, else what its job last reported."""
+    if run.status is RunStatus.done:
+        return 100
+    if run.status is not RunStatus.running or not run.job_id:
+        return 0
+    try:
+        job = Job.fetch(run.job_id, connection=get_redis())
+    except NoSuchJobError:
+        return 0
+    return int(job.get_meta(refresh=False).get("progress", 0))
+
+
+def reconcile(run) -> bool:
+    """Mark a queued or running run failed when its job is gone or failed without us knowing (a killed
+    worker, a timeout). True when the run changed; the caller commits."""
+    if run.status.finished or not run.job_id:
+        return False
+    try:
+        job = Job.fetch(run.job_id, connection=get_redis())
+        status = job.get_status(refresh=False)
+    except NoSuchJobError:
+        status = None
+    if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED, None):
+        run.status = RunStatus.failed
+        run.error = run.error or "The worker stopped before the run finished (it may have been restarted or timed out)."
+        run.finished_at = clock.now()
+        return True
+    return False
+
+
+def status_payload(run) -> dict:
+    """What a progress bar polls: status, percent done, and whether to stop polling."""
+    return {
+        "status": run.status.value,
+        "label": run.status.label,
+        "progress": progress_of(run),
+        "finished": run.status.finished,
+        "error": run.error if run.status is RunStatus.failed else None,
+    }
