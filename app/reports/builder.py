@@ -1,14 +1,58 @@
-"""TEMPORARY stub while the real report builders are written: a workbook with a Summary sheet."""
+"""Assemble a report workbook: cover, Summary, then each section's sheets.
+
+The pack is the three reports in one workbook; its Summary lists every indicator. The tax and
+retention reports share one scan of the tax table (queries.enterprise_tax).
+"""
 from __future__ import annotations
 
-import xlsxwriter
+import os
+from collections.abc import Callable
+from typing import IO
+
+from app import clock
+from app.models import ReportKind
+from app.reports import queries, retention, service, tax
+from app.reports.excel import Book
+from app.reports.period import Period
+
+TITLES = {
+    ReportKind.tax: "Tax revenue report",
+    ReportKind.retention: "Enterprise retention report",
+    ReportKind.service: "Service report (51530)",
+    ReportKind.pack: "Monthly pack: tax, retention and service",
+}
 
 
-def build(kind, period, out, *, progress=None, locale="en") -> None:
-    book = xlsxwriter.Workbook(out, {"strings_to_formulas": False, "strings_to_urls": False})
-    sheet = book.add_worksheet("Summary")
-    sheet.write_row(0, 0, ["Indicator", "Value"])
-    sheet.write_row(1, 0, ["Period", str(period)])
-    if progress:
-        progress(1.0)
-    book.close()
+def build(kind: ReportKind, period: Period, out: str | os.PathLike | IO[bytes], *,
+          progress: Callable[[float], None] | None = None, locale: str = "en") -> None:
+    step = progress or (lambda fraction: None)
+    step(0.0)
+    wants_tax = kind in (ReportKind.tax, ReportKind.pack)
+    wants_retention = kind in (ReportKind.retention, ReportKind.pack)
+    wants_service = kind in (ReportKind.service, ReportKind.pack)
+
+    enterprises = queries.enterprise_tax(period) if (wants_tax or wants_retention) else None
+    step(0.35)
+    sections = []  # (module, section) in workbook order
+    if wants_tax:
+        sections.append((tax, tax.collect(period, enterprises)))
+    step(0.5)
+    if wants_retention:
+        sections.append((retention, retention.collect(period, enterprises)))
+    step(0.65)
+    if wants_service:
+        sections.append((service, service.collect(period)))
+    step(0.8)
+
+    indicators = [i for module, section in sections for i in module.indicators(section)]
+    notes = [note for _, section in sections for note in section.notes]
+    sheets = ["Summary"] + [name for module, _ in sections for name in module.SHEETS]
+    book = Book(out)
+    try:
+        book.cover(f"{TITLES[kind]} — {period}", period.month, clock.now(), indicators, notes, sheets)
+        book.summary(indicators)
+        for module, section in sections:
+            module.write(book, section)
+    finally:
+        book.close()
+    step(1.0)

@@ -10,9 +10,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cached_property
-from zoneinfo import ZoneInfo
+from app.clock import LOCAL_TZ as SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 
 

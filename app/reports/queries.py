@@ -1,0 +1,240 @@
+"""The SQL behind the reports: every aggregate is computed by the database, one statement each.
+
+Each function returns a pandas DataFrame (money as exact ``Decimal``) for the report modules to
+shape. Figures are "as of the end of the month" (``Period.as_of``): a milestone met after the
+month ended counts as unmet then, and a request's state is the one its events gave it by then.
+"""
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import and_, case, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
+
+from app.extensions import db
+from app.models import (
+    OPEN_STATES, Building, Enterprise, Grid, Milestone, RequestEvent, ServiceRequest, TaxRecord, Topic, Visit,
+)
+from app.models.types import ZERO
+from app.models.workflow import EventKind
+from app.reports.period import Period, shift
+from app.services.tax import tier_case
+
+
+def _frame(stmt) -> pd.DataFrame:
+    result = db.session.execute(stmt)
+    return pd.DataFrame(result.all(), columns=list(result.keys()))
+
+
+def _sum_if(condition, column):
+    """SUM(CASE WHEN condition THEN column ELSE 0 END), keeping the column's exact type."""
+    return func.coalesce(func.sum(case((condition, column), else_=literal(0, column.type))), literal(0, column.type))
+
+
+# --------------------------------------------------------------------------- tax
+
+
+def enterprise_tax(period: Period) -> pd.DataFrame:
+    """Every enterprise with its tax for the month, the year to date, the same period last year, and
+    each of the last three months and the same months a year earlier (one scan of the tax table)."""
+    t = TaxRecord
+    m, ys, lm, lys = period.month, period.year_start, period.last_year, period.last_year_start
+    recent = [shift(m, -k) for k in range(3)]
+    first = min(lys, shift(m, -14))
+    columns = [
+        _sum_if(t.month == m, t.total_tax).label("month_tax"),
+        _sum_if(t.month == m, t.district_tax).label("month_district"),
+        _sum_if(t.month.between(ys, m), t.total_tax).label("ytd_tax"),
+        _sum_if(t.month.between(ys, m), t.district_tax).label("ytd_district"),
+        _sum_if(t.month.between(lys, lm), t.total_tax).label("last_ytd_tax"),
+        _sum_if(t.month.between(lys, lm), t.district_tax).label("last_ytd_district"),
+        *[_sum_if(t.month == mon, t.total_tax).label(f"tax_m{k}") for k, mon in enumerate(recent)],
+        *[_sum_if(t.month == shift(mon, -12), t.total_tax).label(f"tax_ly{k}") for k, mon in enumerate(recent)],
+        *[func.count(case((t.month == shift(mon, -12), 1))).label(f"has_ly{k}") for k, mon in enumerate(recent)],
+    ]
+    agg = select(t.enterprise_id, *columns).where(t.month.between(first, m)).group_by(t.enterprise_id).subquery()
+    e = Enterprise
+    stmt = (
+        select(
+            e.id, e.name, e.name_zh, e.uscc, e.industry, e.hq_type, e.key_tier, e.building_id, e.unit,
+            e.registered_in_district, e.moved_in_on, e.moved_out_on, e.move_out_reason,
+            e.relocation_intent_on, e.relocation_intent_note,
+            Building.name.label("building"),
+            *[agg.c[c.key] for c in columns],
+        )
+        .outerjoin(agg, agg.c.enterprise_id == e.id)
+        .outerjoin(Building, Building.id == e.building_id)
+        .order_by(e.id)
+    )
+    frame = _frame(stmt)
+    money = [c.key for c in columns if not c.key.startswith("has_")]
+    for column in money:  # enterprises without a record in the window: zero, not missing
+        frame[column] = frame[column].map(lambda v: v if v is not None else ZERO)
+    for column in [c.key for c in columns if c.key.startswith("has_")]:
+        frame[column] = frame[column].fillna(0).astype(int)
+    for column in ("hq_type", "key_tier"):
+        frame[column] = frame[column].map(lambda v: getattr(v, "value", v))
+    return frame
+
+
+def buildings(period: Period) -> pd.DataFrame:
+    """Every building with its grid and office area, and its derived tier for the year to date."""
+    ytd = (
+        select(Enterprise.building_id, func.sum(TaxRecord.total_tax).label("ytd"))
+        .join(Enterprise, Enterprise.id == TaxRecord.enterprise_id)
+        .where(TaxRecord.month.between(period.year_start, period.month), Enterprise.building_id.is_not(None))
+        .group_by(Enterprise.building_id)
+        .subquery()
+    )
+    stmt = (
+        select(
+            Building.id, Building.name, Building.name_zh, Grid.name.label("grid"), Building.office_area,
+            tier_case(func.coalesce(ytd.c.ytd, 0), period.month).label("tier"),
+        )
+        .join(Grid, Grid.id == Building.grid_id)
+        .outerjoin(ytd, ytd.c.building_id == Building.id)
+        .order_by(Building.name)
+    )
+    return _frame(stmt)
+
+
+def monthly_tax(period: Period, months: int = 24) -> pd.DataFrame:
+    """Total and district tax per month for the `months` months ending with the period's month."""
+    first = shift(period.month, -(months - 1))
+    stmt = (
+        select(
+            TaxRecord.month,
+            func.sum(TaxRecord.total_tax).label("total_tax"),
+            func.sum(TaxRecord.district_tax).label("district_tax"),
+            func.count().label("records"),
+        )
+        .where(TaxRecord.month.between(first, period.month))
+        .group_by(TaxRecord.month)
+        .order_by(TaxRecord.month)
+    )
+    return _frame(stmt)
+
+
+# --------------------------------------------------------------------------- requests
+
+
+def state_as_of(request_id_column, as_of):
+    """A request's state at `as_of`: the target of its last state-changing event before then."""
+    ev = aliased(RequestEvent)
+    return (
+        select(ev.to_state)
+        .where(ev.request_id == request_id_column, ev.to_state.is_not(None), ev.at < as_of)
+        .order_by(ev.at.desc(), ev.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def missed_as_of(milestone, as_of):
+    """Missed by the end of the period: due before then, and met late or not met at all."""
+    return and_(milestone.due_at < as_of, or_(milestone.met_at.is_(None), milestone.met_at > milestone.due_at))
+
+
+def overdue_as_of(milestone, as_of):
+    """Unmet at the end of the period although due before it."""
+    return and_(milestone.due_at < as_of, or_(milestone.met_at.is_(None), milestone.met_at >= as_of))
+
+
+_OPEN = [s.value for s in OPEN_STATES]
+
+
+def open_breached_by_enterprise(period: Period) -> pd.DataFrame:
+    """Per enterprise: requests open at the end of the period that have a missed milestone."""
+    r, as_of = ServiceRequest, period.as_of
+    m = aliased(Milestone)
+    stmt = (
+        select(
+            r.enterprise_id,
+            func.count().label("open_breached"),
+            func.min(r.reference).label("first_reference"),
+        )
+        .where(
+            r.received_at < as_of,
+            exists().where(m.request_id == r.id, missed_as_of(m, as_of)),
+            state_as_of(r.id, as_of).in_(_OPEN),
+        )
+        .group_by(r.enterprise_id)
+    )
+    return _frame(stmt)
+
+
+def last_visits(period: Period) -> pd.DataFrame:
+    """Per enterprise: the date of its last visit up to the end of the period."""
+    stmt = (
+        select(Visit.enterprise_id, func.max(Visit.visited_on).label("last_visit"))
+        .where(Visit.visited_on <= period.last_day)
+        .group_by(Visit.enterprise_id)
+    )
+    return _frame(stmt)
+
+
+def received_requests(period: Period) -> pd.DataFrame:
+    """The requests received in the month, with their breakdown columns and their state at its end."""
+    r = ServiceRequest
+    stmt = (
+        select(
+            r.id, r.reference, r.category, r.channel, r.title,
+            Topic.name.label("topic"),
+            Enterprise.name.label("enterprise"),
+            func.coalesce(Building.name, "(no building)").label("building"),
+            r.received_at,
+            state_as_of(r.id, period.as_of).label("state"),
+        )
+        .join(Topic, Topic.id == r.topic_id)
+        .join(Enterprise, Enterprise.id == r.enterprise_id)
+        .outerjoin(Building, Building.id == Enterprise.building_id)
+        .where(r.received_at >= period.start, r.received_at < period.as_of)
+        .order_by(r.received_at, r.id)
+    )
+    frame = _frame(stmt)
+    for column in ("category", "channel", "state"):
+        frame[column] = frame[column].map(lambda v: getattr(v, "value", v))
+    return frame
+
+
+def milestones_of_received(period: Period) -> pd.DataFrame:
+    """Every milestone of the requests received in the month, classified as of its end:
+    on_time, missed, or pending (not yet due then)."""
+    r, m, as_of = ServiceRequest, Milestone, period.as_of
+    outcome = case(
+        (missed_as_of(m, as_of), literal("missed")),
+        (and_(m.met_at.is_not(None), m.met_at <= m.due_at, m.met_at < as_of), literal("on_time")),
+        else_=literal("pending"),
+    )
+    stmt = (
+        select(
+            m.request_id, r.reference, Enterprise.name.label("enterprise"), Topic.name.label("topic"),
+            m.kind, m.cycle, m.due_at,
+            case((m.met_at < as_of, m.met_at), else_=None).label("met_at"),
+            outcome.label("outcome"),
+            overdue_as_of(m, as_of).label("overdue"),
+        )
+        .join(r, r.id == m.request_id)
+        .join(Enterprise, Enterprise.id == r.enterprise_id)
+        .join(Topic, Topic.id == r.topic_id)
+        .where(r.received_at >= period.start, r.received_at < as_of, m.started_at < as_of)
+        .order_by(r.received_at, r.id, m.cycle, m.due_at)
+    )
+    frame = _frame(stmt)
+    frame["kind"] = frame["kind"].map(lambda v: getattr(v, "value", v))
+    frame["overdue"] = frame["overdue"].astype(bool) if len(frame) else frame["overdue"]
+    return frame
+
+
+def ratings(period: Period) -> pd.DataFrame:
+    """The ratings given in the month: how many of each score, 1 to 5."""
+    stmt = (
+        select(RequestEvent.rating, func.count().label("count"))
+        .where(
+            RequestEvent.kind == EventKind.rating, RequestEvent.rating.is_not(None),
+            RequestEvent.at >= period.start, RequestEvent.at < period.as_of,
+        )
+        .group_by(RequestEvent.rating)
+        .order_by(RequestEvent.rating)
+    )
+    return _frame(stmt)
+

@@ -1,0 +1,221 @@
+"""Report 2, enterprise retention for month M (DESIGN.md "Reports").
+
+Stability rate = enterprises active at the start of the year that are still active and
+registered in the district at the end of M ÷ those active at the start of the year. Move-ins
+and move-outs of the year to date, per building, and the early-warning list: each at-risk
+enterprise with the reason for every flag. Moved-out enterprises are never at risk.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pandas as pd
+
+from app.models import KeyTier
+from app.reports import queries
+from app.reports.excel import Book, Col, Indicator
+from app.reports.period import Period, shift
+
+#: Tax down by at least this fraction year on year, in each of the last three months.
+TAX_DROP = Decimal("0.30")
+DROP_MONTHS = 3
+#: Key-tier enterprises not visited in this many days are flagged.
+VISIT_DAYS = 180
+KEY_TIERS = {KeyTier.district_key.value, KeyTier.subdistrict_key.value}
+
+FLAGS = {
+    "flag_tax": "Tax down ≥ 30 % YoY (3 months)",
+    "flag_request": "Breached request open",
+    "flag_visit": f"No visit in {VISIT_DAYS} days",
+    "flag_intent": "Relocation intent",
+}
+
+
+@dataclass
+class RetentionSection:
+    period: Period
+    base: int
+    stayed: int
+    active: int
+    move_ins: pd.DataFrame
+    move_outs: pd.DataFrame
+    at_risk: pd.DataFrame
+    buildings: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def stability(self) -> Decimal | None:
+        return Decimal(self.stayed) / Decimal(self.base) if self.base else None
+
+
+def _before(d, limit: date) -> bool:
+    return d is not None and not pd.isna(d) and d < limit
+
+
+def _on_or_before(d, limit: date) -> bool:
+    return d is not None and not pd.isna(d) and d <= limit
+
+
+def _between(d, first: date, last: date) -> bool:
+    return d is not None and not pd.isna(d) and first <= d <= last
+
+
+def classify(ents: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Add the retention columns: in the base, stayed, active at the end, moved in / out this year."""
+    jan1, end = period.year_first_day, period.last_day
+    out = ents.copy()
+    moved_in, moved_out = out["moved_in_on"], out["moved_out_on"]
+    gone_by_jan1 = moved_out.map(lambda d: _before(d, jan1))
+    gone_by_end = moved_out.map(lambda d: _on_or_before(d, end))
+    out["in_base"] = ~moved_in.map(lambda d: d is not None and not pd.isna(d) and d >= jan1) & ~gone_by_jan1
+    out["active_end"] = ~moved_in.map(lambda d: d is not None and not pd.isna(d) and d > end) & ~gone_by_end
+    out["stayed"] = out["in_base"] & out["active_end"] & out["registered_in_district"].astype(bool)
+    out["moved_in_ytd"] = moved_in.map(lambda d: _between(d, jan1, end))
+    out["moved_out_ytd"] = moved_out.map(lambda d: _between(d, jan1, end))
+    return out
+
+
+def _percent(fraction: Decimal) -> str:
+    return f"{fraction * 100:.1f} %"
+
+
+def flag_reasons(ents: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """The at-risk list: enterprises active at the end of the period with at least one flag, each with its reason."""
+    breached = queries.open_breached_by_enterprise(period).set_index("enterprise_id")
+    visits = queries.last_visits(period).set_index("enterprise_id")["last_visit"]
+    months = [shift(period.month, -k) for k in range(DROP_MONTHS)]
+    visit_cutoff = period.last_day - timedelta(days=VISIT_DAYS)
+    rows = []
+    for e in ents[ents["active_end"]].itertuples(index=False):
+        reasons, flags = [], dict.fromkeys(FLAGS, False)
+        drops = []
+        for k in range(DROP_MONTHS):
+            now, before = getattr(e, f"tax_m{k}"), getattr(e, f"tax_ly{k}")
+            if before > 0 and now <= before * (1 - TAX_DROP):
+                drops.append((months[k], 1 - now / before))
+        if len(drops) == DROP_MONTHS:
+            flags["flag_tax"] = True
+            detail = ", ".join(f"{mon} −{_percent(d)}" for mon, d in reversed(drops))
+            reasons.append(f"Tax down year on year in each of the last {DROP_MONTHS} months ({detail})")
+        if e.id in breached.index:
+            count, first = breached.at[e.id, "open_breached"], breached.at[e.id, "first_reference"]
+            flags["flag_request"] = True
+            reasons.append(f"{count} open request{'s' if count != 1 else ''} with a missed deadline ({first}"
+                           + (" and others)" if count > 1 else ")"))
+        if e.key_tier in KEY_TIERS:
+            last = visits.get(e.id)
+            if last is None or pd.isna(last) or last <= visit_cutoff:
+                flags["flag_visit"] = True
+                tier = KeyTier(e.key_tier).label.lower()
+                reasons.append(f"{tier.capitalize()} enterprise not visited in {VISIT_DAYS} days"
+                               + (f" (last visit {last:%Y-%m-%d})" if last is not None and not pd.isna(last)
+                                  else " (never visited)"))
+        if _on_or_before(e.relocation_intent_on, period.last_day):
+            flags["flag_intent"] = True
+            note = (e.relocation_intent_note or "").strip()
+            reasons.append(f"Relocation intent recorded {e.relocation_intent_on:%Y-%m-%d}" + (f": {note}" if note else ""))
+        if reasons:
+            rows.append({
+                "id": e.id, "name": e.name, "name_zh": e.name_zh, "uscc": e.uscc, "building": e.building,
+                "key_tier": KeyTier(e.key_tier).label if e.key_tier else "", "ytd_tax": e.ytd_tax,
+                "flags": len(reasons), **{k: "Yes" if v else "" for k, v in flags.items()},
+                "reasons": "; ".join(reasons),
+            })
+    columns = ["id", "name", "name_zh", "uscc", "building", "key_tier", "ytd_tax", "flags", *FLAGS, "reasons"]
+    frame = pd.DataFrame(rows, columns=columns)
+    if len(frame):
+        frame = frame.assign(_tax=frame["ytd_tax"].map(float)).sort_values(
+            ["flags", "_tax", "name"], ascending=[False, False, True]).drop(columns="_tax").reset_index(drop=True)
+    return frame
+
+
+def collect(period: Period, enterprises: pd.DataFrame | None = None) -> RetentionSection:
+    ents = classify(queries.enterprise_tax(period) if enterprises is None else enterprises, period)
+    at_risk = flag_reasons(ents, period)
+    buildings = _buildings(ents, at_risk)
+    section = RetentionSection(
+        period=period,
+        base=int(ents["in_base"].sum()),
+        stayed=int(ents["stayed"].sum()),
+        active=int(ents["active_end"].sum()),
+        move_ins=ents[ents["moved_in_ytd"]].sort_values(["moved_in_on", "name"]).reset_index(drop=True),
+        move_outs=ents[ents["moved_out_ytd"]].sort_values(["moved_out_on", "name"]).reset_index(drop=True),
+        at_risk=at_risk,
+        buildings=buildings,
+    )
+    if ents.empty:
+        section.notes.append("No enterprises are registered: there is nothing to report on retention.")
+    return section
+
+
+def _buildings(ents: pd.DataFrame, at_risk: pd.DataFrame) -> pd.DataFrame:
+    if ents.empty:
+        return pd.DataFrame(columns=["building", "base", "stayed", "stability", "moved_in", "moved_out", "active",
+                                     "at_risk"])
+    risky = set(at_risk["id"])
+    data = ents.assign(
+        building=ents["building"].fillna("(no building recorded)"),
+        at_risk=ents["id"].isin(risky),
+    )
+    grouped = data.groupby("building")
+    frame = pd.DataFrame({
+        "base": grouped["in_base"].sum(), "stayed": grouped["stayed"].sum(),
+        "moved_in": grouped["moved_in_ytd"].sum(), "moved_out": grouped["moved_out_ytd"].sum(),
+        "active": grouped["active_end"].sum(), "at_risk": grouped["at_risk"].sum(),
+    }).astype(int).reset_index()
+    frame["stability"] = [Decimal(int(s)) / Decimal(int(b)) if b else None for s, b in zip(frame["stayed"], frame["base"])]
+    return frame.sort_values("building", key=lambda s: s.str.lower()).reset_index(drop=True)
+
+
+DEFINITIONS = {
+    "Active enterprises": "Enterprises in the district at the end of the month: moved in on or before its last "
+                          "day (or earlier than records go) and not moved out by then.",
+    "Stability rate": "Enterprises active at the start of the year that are still active and registered in the "
+                      "district at the end of the month ÷ enterprises active at the start of the year.",
+    "Move-ins (YTD)": "Enterprises whose move-in date is between 1 January and the end of the month.",
+    "Move-outs (YTD)": "Enterprises whose move-out date is between 1 January and the end of the month.",
+    "At-risk enterprises": "Active enterprises with at least one early-warning flag at the end of the month: tax "
+                           "down ≥ 30 % year on year in each of the last 3 months; an open request with a missed "
+                           "51530 deadline; a district-key or sub-district-key enterprise not visited in the 180 "
+                           "days up to the end of the month; or a recorded relocation intent. Moved-out "
+                           "enterprises are never at risk.",
+}
+
+
+def indicators(s: RetentionSection) -> list[Indicator]:
+    d = DEFINITIONS
+    return [
+        Indicator("Active enterprises", s.active, "int", d["Active enterprises"]),
+        Indicator("Stability rate", s.stability, "pct", d["Stability rate"]),
+        Indicator("Move-ins (YTD)", len(s.move_ins), "int", d["Move-ins (YTD)"]),
+        Indicator("Move-outs (YTD)", len(s.move_outs), "int", d["Move-outs (YTD)"]),
+        Indicator("At-risk enterprises", len(s.at_risk), "int", d["At-risk enterprises"]),
+    ]
+
+
+SHEETS = ["At risk", "Retention by building", "Move-ins", "Move-outs"]
+
+
+def write(book: Book, s: RetentionSection) -> None:
+    book.table(book.sheet("At risk"), s.at_risk, [
+        Col("name", "Enterprise"), Col("name_zh", "企业"), Col("uscc", "USCC"), Col("building", "Building"),
+        Col("key_tier", "Key tier"), Col("ytd_tax", "Tax YTD", "rmb"), Col("flags", "Flags", "int"),
+        *[Col(key, label) for key, label in FLAGS.items()], Col("reasons", "Reasons"),
+    ], empty_note="No enterprise is at risk at the end of the month.")
+    book.table(book.sheet("Retention by building"), s.buildings, [
+        Col("building", "Building"), Col("base", "Active at start of year", "int"),
+        Col("stayed", "Still active and registered", "int"), Col("stability", "Stability rate", "pct"),
+        Col("moved_in", "Move-ins (YTD)", "int"), Col("moved_out", "Move-outs (YTD)", "int"),
+        Col("active", "Active at end of month", "int"), Col("at_risk", "At risk", "int"),
+    ], empty_note="No enterprises are registered.")
+    book.table(book.sheet("Move-ins"), s.move_ins, [
+        Col("moved_in_on", "Moved in", "date"), Col("name", "Enterprise"), Col("name_zh", "企业"),
+        Col("uscc", "USCC"), Col("building", "Building"), Col("industry", "Industry"),
+    ], empty_note="No enterprise moved in this year to the end of the month.")
+    book.table(book.sheet("Move-outs"), s.move_outs, [
+        Col("moved_out_on", "Moved out", "date"), Col("name", "Enterprise"), Col("name_zh", "企业"),
+        Col("uscc", "USCC"), Col("building", "Building"), Col("move_out_reason", "Reason"),
+        Col("ytd_tax", "Tax YTD", "rmb"),
+    ], empty_note="No enterprise moved out this year to the end of the month.")

@@ -1,0 +1,209 @@
+"""Report 3, service (51530) for month M (DESIGN.md "Reports").
+
+Over the requests received in M, as of the end of M: a milestone is on time if met at or before
+its due time; missed if met late, or still unmet with its due time passed; milestones not yet
+due at the end of M are left out of that rate. Requests still open past a due time count as
+breached (never only the closed ones). Satisfaction rate = ratings of 4 or 5 ÷ all ratings given
+in M.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pandas as pd
+
+from app.models import OPEN_STATES, Category, Channel, MilestoneKind, State
+from app.reports import queries
+from app.reports.excel import Book, Col, Indicator
+from app.reports.period import Period
+
+RATE_NAMES = {
+    MilestoneKind.respond: "Responded on time",
+    MilestoneKind.on_site: "On site on time",
+    MilestoneKind.solve: "Solved or plan on time",
+}
+_OPEN = {s.value for s in OPEN_STATES}
+
+
+def _rate(part: int, whole: int) -> Decimal | None:
+    return Decimal(part) / Decimal(whole) if whole else None
+
+
+@dataclass
+class ServiceSection:
+    period: Period
+    received: pd.DataFrame
+    milestones: pd.DataFrame
+    on_time: pd.DataFrame  # one row per milestone kind
+    breakdowns: dict[str, pd.DataFrame]
+    breaches: pd.DataFrame
+    overdue: pd.DataFrame
+    ratings: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    def rate(self, kind: MilestoneKind) -> Decimal | None:
+        row = self.on_time[self.on_time["kind"] == kind.value].iloc[0]
+        return row["rate"]
+
+    @property
+    def open_count(self) -> int:
+        return int(self.received["state"].isin(_OPEN).sum()) if len(self.received) else 0
+
+    @property
+    def rated(self) -> int:
+        return int(self.ratings["count"].sum())
+
+    @property
+    def satisfied(self) -> int:
+        return int(self.ratings.loc[self.ratings["rating"] >= 4, "count"].sum())
+
+    @property
+    def satisfaction(self) -> Decimal | None:
+        return _rate(self.satisfied, self.rated)
+
+
+def collect(period: Period) -> ServiceSection:
+    received = queries.received_requests(period)
+    milestones = queries.milestones_of_received(period)
+    ratings = queries.ratings(period)
+    rows = []
+    for kind in MilestoneKind:
+        of_kind = milestones[milestones["kind"] == kind.value] if len(milestones) else milestones
+        counts = of_kind["outcome"].value_counts() if len(of_kind) else {}
+        on_time, missed, pending = (int(counts.get(k, 0)) for k in ("on_time", "missed", "pending"))
+        rows.append({"kind": kind.value, "label": kind.label, "name": RATE_NAMES[kind], "on_time": on_time,
+                     "missed": missed, "pending": pending, "rate": _rate(on_time, on_time + missed)})
+    on_time = pd.DataFrame(rows)
+
+    breaches = milestones[milestones["outcome"] == "missed"].copy() if len(milestones) else milestones.copy()
+    breaches["milestone"] = breaches["kind"].map(lambda v: MilestoneKind(v).label)
+    breaches["met"] = breaches["met_at"].map(lambda v: v if v is not None and not pd.isna(v) else "not met")
+
+    overdue = _open_and_overdue(received, milestones)
+    section = ServiceSection(
+        period=period, received=received, milestones=milestones, on_time=on_time,
+        breakdowns=_breakdowns(received), breaches=breaches.reset_index(drop=True), overdue=overdue,
+        ratings=_rating_table(ratings),
+    )
+    if received.empty:
+        section.notes.append(f"No requests were received in {period}: the service rates are n/a.")
+    return section
+
+
+def _open_and_overdue(received: pd.DataFrame, milestones: pd.DataFrame) -> pd.DataFrame:
+    columns = ["reference", "enterprise", "topic", "state_label", "received_at", "overdue_milestones", "title"]
+    if received.empty or milestones.empty:
+        return pd.DataFrame(columns=columns)
+    late = milestones[milestones["overdue"]]
+    by_request = late.groupby("request_id")["kind"].agg(
+        lambda kinds: ", ".join(MilestoneKind(k).label for k in dict.fromkeys(kinds)))
+    frame = received[received["state"].isin(_OPEN) & received["id"].isin(by_request.index)].copy()
+    frame["overdue_milestones"] = frame["id"].map(by_request)
+    frame["state_label"] = frame["state"].map(lambda v: State(v).label)
+    return frame[columns].reset_index(drop=True)
+
+
+def _breakdowns(received: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    total = len(received)
+    labels = {
+        "category": lambda v: Category(v).label, "channel": lambda v: Channel(v).label,
+        "topic": str, "building": str,
+    }
+    out = {}
+    for key, label in labels.items():
+        if total:
+            counts = received[key].value_counts()
+            frame = pd.DataFrame({"value": [label(v) for v in counts.index], "requests": counts.to_numpy()})
+            frame = frame.sort_values(["requests", "value"], ascending=[False, True]).reset_index(drop=True)
+        else:
+            frame = pd.DataFrame(columns=["value", "requests"])
+        frame["share"] = [_rate(int(n), total) for n in frame["requests"]]
+        out[key] = frame
+    return out
+
+
+def _rating_table(ratings: pd.DataFrame) -> pd.DataFrame:
+    counts = dict(zip(ratings["rating"], ratings["count"])) if len(ratings) else {}
+    total = sum(int(v) for v in counts.values())
+    return pd.DataFrame([
+        {"rating": score, "count": int(counts.get(score, 0)), "share": _rate(int(counts.get(score, 0)), total)}
+        for score in range(5, 0, -1)
+    ])
+
+
+DEFINITIONS = {
+    "Requests received": "Requests received in the month (Shanghai time), whatever their state now.",
+    "Responded on time": "Of the requests received in the month, respond milestones met at or before their due "
+                         "time ÷ those met on time plus those missed (met late, or unmet with the due time passed) "
+                         "as of the end of the month; milestones not yet due then are left out.",
+    "On site on time": "The same rate for the on-site milestone (arrive within 15 minutes under 51530).",
+    "Solved or plan on time": "The same rate for the solved-or-plan milestone (solve, or give a plan, within 30 "
+                              "minutes under 51530; staged deadlines for tracked requests).",
+    "Breaches": "Milestones of the requests received in the month that were missed as of its end (met late or "
+                "still unmet past due) — open requests included.",
+    "Open at month end": "Requests received in the month still open at its end (submitted, accepted, on site, "
+                         "plan given or reopened).",
+    "Open and overdue": "Requests received in the month, open at its end, with a milestone unmet past its due time.",
+    "Satisfaction rate": "Ratings of 4 or 5 given in the month ÷ all ratings given in the month.",
+}
+
+
+def indicators(s: ServiceSection) -> list[Indicator]:
+    d = DEFINITIONS
+    return [
+        Indicator("Requests received", len(s.received), "int", d["Requests received"]),
+        *[Indicator(RATE_NAMES[k], s.rate(k), "pct", d[RATE_NAMES[k]]) for k in MilestoneKind],
+        Indicator("Breaches", len(s.breaches), "int", d["Breaches"]),
+        Indicator("Open at month end", s.open_count, "int", d["Open at month end"]),
+        Indicator("Open and overdue", len(s.overdue), "int", d["Open and overdue"]),
+        Indicator("Satisfaction rate", s.satisfaction, "pct", d["Satisfaction rate"]),
+    ]
+
+
+SHEETS = ["51530 on time", "Requests received", "Breaches", "Open and overdue", "Satisfaction"]
+
+
+def write(book: Book, s: ServiceSection) -> None:
+    ws = book.sheet("51530 on time")
+    table = book.table(ws, s.on_time, [
+        Col("label", "Milestone"), Col("on_time", "On time", "int"), Col("missed", "Missed", "int"),
+        Col("pending", "Not yet due at month end", "int"), Col("rate", "On-time rate", "pct"),
+    ])
+    chart = book.wb.add_chart({"type": "column"})
+    chart.add_series({
+        "name": "On-time rate",
+        "categories": [table.sheet, table.first_row, table.col("label"), table.last_row, table.col("label")],
+        "values": [table.sheet, table.first_row, table.col("rate"), table.last_row, table.col("rate")],
+        "fill": {"color": "#1F3A5F"},
+        "data_labels": {"value": True, "num_format": "0.0%"},
+    })
+    chart.set_title({"name": f"51530 on-time rates, requests received in {s.period}"})
+    chart.set_y_axis({"num_format": "0%", "min": 0, "max": 1, "major_gridlines": {"visible": True}})
+    chart.set_legend({"none": True})
+    chart.set_size({"width": 640, "height": 360})
+    ws.insert_chart(6, 0, chart)
+
+    ws = book.sheet("Requests received")
+    widths: dict[int, int] = {}
+    row = 0
+    for key, title in (("category", "Category (three haves)"), ("topic", "Topic"), ("channel", "Channel"),
+                       ("building", "Building")):
+        book.table(ws, s.breakdowns[key], [
+            Col("value", title), Col("requests", "Requests", "int"), Col("share", "Share", "pct"),
+        ], first_row=row, freeze=False, empty_note="No requests received in the month.", widths=widths)
+        row += max(len(s.breakdowns[key]), 1) + 3
+
+    book.table(book.sheet("Breaches"), s.breaches, [
+        Col("reference", "Reference"), Col("enterprise", "Enterprise"), Col("topic", "Topic"),
+        Col("milestone", "Milestone"), Col("cycle", "Cycle", "int"), Col("due_at", "Due (Shanghai time)", "datetime"),
+        Col("met", "Met (Shanghai time)", "datetime"),
+    ], empty_note="No milestone was missed.")
+    book.table(book.sheet("Open and overdue"), s.overdue, [
+        Col("reference", "Reference"), Col("enterprise", "Enterprise"), Col("topic", "Topic"),
+        Col("state_label", "State at month end"), Col("received_at", "Received (Shanghai time)", "datetime"),
+        Col("overdue_milestones", "Overdue milestones"), Col("title", "Title"),
+    ], empty_note="No request was open and overdue at the end of the month.")
+    book.table(book.sheet("Satisfaction"), s.ratings, [
+        Col("rating", "Rating", "int"), Col("count", "Ratings given in the month", "int"), Col("share", "Share", "pct"),
+    ])
