@@ -105,6 +105,12 @@ class EnterpriseForm(FlaskForm):
         choices=options((s.value, s.label) for s in (EnterpriseStatus.active, EnterpriseStatus.at_risk)),
         default=EnterpriseStatus.active.value,
     )
+    relocation_intent_on = DateField("Relocation intent recorded on", validators=[Optional()])
+    relocation_intent_note = TextAreaField(
+        "What the enterprise said, and where to",
+        filters=[blank_to_none],
+        validators=[Optional(), Length(max=2000)],
+    )
     contact_name = StringField("Contact person", filters=[blank_to_none], validators=[Optional(), Length(max=120)])
     contact_phone = StringField("Contact phone", filters=[blank_to_none], validators=[Optional(), Length(max=40)])
     contact_email = EmailField(
@@ -151,6 +157,14 @@ class EnterpriseForm(FlaskForm):
         if self.hq_type.data != HQType.none.value and self.hq_recognised_on.data is None and not self.hq_recognised_on.errors:
             self.hq_recognised_on.errors = [*self.hq_recognised_on.errors, "A headquarters needs its recognition date."]
             ok = False
+        # A relocation intent is the date and what was said, or nothing; the same Optional() reason.
+        on, note = self.relocation_intent_on, self.relocation_intent_note
+        if note.data and on.data is None and not on.errors:
+            on.errors = [*on.errors, "Give the date the relocation intent was recorded, or clear the note."]
+            ok = False
+        if on.data is not None and not note.data and not note.errors:
+            note.errors = [*note.errors, "Say what the enterprise said and where it means to go, or clear the date."]
+            ok = False
         return ok
 
     def validate_hq_recognised_on(self, field):
@@ -160,6 +174,10 @@ class EnterpriseForm(FlaskForm):
     def validate_moved_in_on(self, field):
         if field.data and field.data > clock.today():
             raise ValidationError("The move-in date cannot be in the future.")
+
+    def validate_relocation_intent_on(self, field):
+        if field.data and field.data > clock.today():
+            raise ValidationError("The relocation intent cannot be recorded on a future date.")
 
 
 class MoveOutForm(FlaskForm):

@@ -170,7 +170,7 @@ def building_detail(building_id: int):
 @bp.route("/enterprises")
 @roles_required(STAFF)
 def enterprises():
-    """Enterprises: filter, search over names and USCC, sort, page."""
+    """Enterprises: filter (also by a recorded relocation intent), search over names and USCC, sort, page."""
     args = request.args
     q = args.get("q", "").strip()
     sort = args.get("sort", "name")
@@ -191,6 +191,7 @@ def enterprises():
         "hq_type": args.get("hq_type", "") if args.get("hq_type", "") in {t.value for t in HQType} else "",
         "key_tier": args.get("key_tier", "") if args.get("key_tier", "") in {t.value for t in KeyTier} else "",
         "status": args.get("status", "") if args.get("status", "") in {s.value for s in EnterpriseStatus} else "",
+        "relocation": args.get("relocation") == "1",
     }
     if filters["building"]:
         stmt = stmt.where(Enterprise.building_id == filters["building"])
@@ -202,6 +203,8 @@ def enterprises():
         stmt = stmt.where(Enterprise.key_tier == KeyTier(filters["key_tier"]))
     if filters["status"]:
         stmt = stmt.where(Enterprise.status == EnterpriseStatus(filters["status"]))
+    if filters["relocation"]:
+        stmt = stmt.where(Enterprise.relocation_intent_on.is_not(None))
     stmt, sort = _apply_sort(
         stmt,
         sort,

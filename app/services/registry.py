@@ -22,7 +22,7 @@ BUILDING_FIELDS = ("name", "name_zh", "address", "grid_id", "gross_floor_area", 
 ENTERPRISE_FIELDS = (
     "name", "name_zh", "uscc", "industry", "hq_type", "hq_recognised_on", "building_id", "unit",
     "registered_in_district", "employees", "moved_in_on", "key_tier", "officer_id", "status",
-    "contact_name", "contact_phone", "contact_email",
+    "contact_name", "contact_phone", "contact_email", "relocation_intent_on", "relocation_intent_note",
 )
 
 
@@ -40,10 +40,18 @@ def save_building(building: Building | None, data: dict, officer_ids: list[int])
 
 def save_enterprise(enterprise: Enterprise | None, data: dict, uscc_override: bool) -> Enterprise:
     """Create (enterprise=None) or update an enterprise's registry data."""
+    data = dict(data)
+    # Both or neither: the retention report flags an intent and shows what was said. A moved-out
+    # enterprise keeps its intent as history; the report never counts it as at risk.
+    data["relocation_intent_note"] = (data["relocation_intent_note"] or "").strip() or None
+    if (data["relocation_intent_on"] is None) != (data["relocation_intent_note"] is None):
+        raise RegistryError(
+            "A relocation intent needs both the date it was recorded and what the enterprise said.",
+            "relocation_intent_on" if data["relocation_intent_on"] is None else "relocation_intent_note",
+        )
     if enterprise is None:
         enterprise = Enterprise()
         db.session.add(enterprise)
-    data = dict(data)
     data["hq_type"] = HQType(data["hq_type"])
     data["key_tier"] = KeyTier(data["key_tier"])
     if enterprise.status is EnterpriseStatus.moved_out:
