@@ -50,30 +50,25 @@ class RetentionSection:
         return Decimal(self.stayed) / Decimal(self.base) if self.base else None
 
 
-def _before(d, limit: date) -> bool:
-    return d is not None and not pd.isna(d) and d < limit
-
-
 def _on_or_before(d, limit: date) -> bool:
     return d is not None and not pd.isna(d) and d <= limit
-
-
-def _between(d, first: date, last: date) -> bool:
-    return d is not None and not pd.isna(d) and first <= d <= last
 
 
 def classify(ents: pd.DataFrame, period: Period) -> pd.DataFrame:
     """Add the retention columns: in the base, stayed, active at the end, moved in / out this year."""
     jan1, end = period.year_first_day, period.last_day
     out = ents.copy()
-    moved_in, moved_out = out["moved_in_on"], out["moved_out_on"]
-    gone_by_jan1 = moved_out.map(lambda d: _before(d, jan1))
-    gone_by_end = moved_out.map(lambda d: _on_or_before(d, end))
-    out["in_base"] = ~moved_in.map(lambda d: d is not None and not pd.isna(d) and d >= jan1) & ~gone_by_jan1
-    out["active_end"] = ~moved_in.map(lambda d: d is not None and not pd.isna(d) and d > end) & ~gone_by_end
+
+    def mask(column: str, test) -> pd.Series:
+        return out[column].map(lambda d: d is not None and not pd.isna(d) and test(d)).astype(bool)
+
+    gone_by_jan1 = mask("moved_out_on", lambda d: d < jan1)
+    gone_by_end = mask("moved_out_on", lambda d: d <= end)
+    out["in_base"] = ~mask("moved_in_on", lambda d: d >= jan1) & ~gone_by_jan1
+    out["active_end"] = ~mask("moved_in_on", lambda d: d > end) & ~gone_by_end
     out["stayed"] = out["in_base"] & out["active_end"] & out["registered_in_district"].astype(bool)
-    out["moved_in_ytd"] = moved_in.map(lambda d: _between(d, jan1, end))
-    out["moved_out_ytd"] = moved_out.map(lambda d: _between(d, jan1, end))
+    out["moved_in_ytd"] = mask("moved_in_on", lambda d: jan1 <= d <= end)
+    out["moved_out_ytd"] = mask("moved_out_on", lambda d: jan1 <= d <= end)
     return out
 
 

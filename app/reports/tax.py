@@ -39,6 +39,11 @@ def total(series: pd.Series) -> Decimal:
     return sum(series, ZERO)
 
 
+def positive(series: pd.Series) -> pd.Series:
+    """A boolean mask of the amounts above zero (bool even when the frame is empty)."""
+    return series.map(lambda v: v > 0).astype(bool)
+
+
 @dataclass
 class TaxSection:
     period: Period
@@ -126,7 +131,7 @@ def _industries(ents: pd.DataFrame, ytd: Decimal) -> pd.DataFrame:
 
 
 def _top(ents: pd.DataFrame, ytd: Decimal) -> pd.DataFrame:
-    paying = ents[ents["ytd_tax"].map(lambda v: v > 0)]
+    paying = ents[positive(ents["ytd_tax"])]
     frame = paying.assign(ytd_float=paying["ytd_tax"].map(float)).sort_values(
         ["ytd_float", "name"], ascending=[False, True]).head(TOP_ENTERPRISES).reset_index(drop=True)
     frame["rank"] = range(1, len(frame) + 1)
@@ -220,7 +225,7 @@ def write(book: Book, s: TaxSection) -> None:
     ])
 
     charts.write_string(0, 0, f"Tax of the top {TOP_BUILDINGS_CHART} buildings, year to date {m}", book.formats["subtitle"])
-    paying = s.buildings[(s.buildings["ytd_tax"].map(lambda v: v > 0)) & s.buildings["rank"].notna()]
+    paying = s.buildings[positive(s.buildings["ytd_tax"]) & s.buildings["rank"].notna()]
     if not buildings.empty and len(paying):
         last = buildings.first_row + min(TOP_BUILDINGS_CHART, len(paying)) - 1
         bar = book.wb.add_chart({"type": "bar"})
