@@ -1,4 +1,5 @@
 """Enterprise forms, list and detail."""
+import re
 from datetime import date
 
 import pytest
@@ -234,6 +235,15 @@ def test_untrusted_text_is_escaped(browser, login_as, make_enterprise):
     enterprise = make_enterprise(name="<script>alert(1)</script> Ltd")
     body = browser.get(f"/enterprises/{enterprise.id}").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in body and "&lt;script&gt;" in body
+
+
+def test_the_page_title_is_the_enterprise_name_only(browser, login_as, make_enterprise):
+    """The portal-access section once rendered inside <title>, showing raw markup in the browser tab."""
+    login_as(Role.officer)
+    enterprise = make_enterprise(name="Acme Trading Ltd")
+    body = browser.get(f"/enterprises/{enterprise.id}").get_data(as_text=True)
+    title = re.search(r"<title>(.*?)</title>", body, re.S).group(1)
+    assert title.split("·")[0].strip() == "Acme Trading Ltd"
 
 
 def test_a_moved_out_enterprise_can_still_be_edited(browser, login_as, db, make_enterprise):
