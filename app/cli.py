@@ -1,11 +1,11 @@
-"""Flask CLI commands: create-user, seed-demo, worker, enqueue-ping, scan-sla, import-tax, import-enterprises."""
+"""Flask CLI commands: create-user, seed-demo, worker, enqueue-ping, scan-sla, import-tax, import-enterprises, report."""
 from __future__ import annotations
 
 import click
 from flask import Flask, current_app
 
 from app.extensions import db
-from app.models import Role
+from app.models import ReportKind, Role
 
 
 def register_cli(app: Flask) -> None:
@@ -16,6 +16,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(scan_sla)
     app.cli.add_command(import_tax)
     app.cli.add_command(import_enterprises)
+    app.cli.add_command(report)
 
 
 @click.command("create-user")
@@ -58,7 +59,8 @@ def seed_demo(force: bool) -> None:
 @click.option("--queue", "queues", multiple=True, help="Queue names (default: all configured).")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 def worker(queues: tuple[str, ...], burst: bool) -> None:
-    """Run an RQ worker whose jobs execute inside the app context (with the scheduler and the SLA scan)."""
+    """Run an RQ worker whose jobs execute inside the app context (with the scheduler, the SLA scan and the monthly pack)."""
+    from app.jobs.reports import REPORT_QUEUE, ensure_pack_schedule
     from app.jobs.sla import SLA_QUEUE, ensure_sla_schedule
     from app.jobs.worker import make_worker
     from app.queue import get_queue, get_redis
@@ -66,6 +68,8 @@ def worker(queues: tuple[str, ...], burst: bool) -> None:
     names = list(queues) or current_app.config["RQ_QUEUES"]
     if SLA_QUEUE in names:  # the scan runs every minute, chained through the scheduler
         click.echo(f"SLA scan every minute; next: {ensure_sla_schedule(get_queue(SLA_QUEUE))}")
+    if REPORT_QUEUE in names:  # the monthly pack, at 06:00 Shanghai time on the 1st
+        click.echo(f"Monthly pack; next: {ensure_pack_schedule(get_queue(REPORT_QUEUE))}")
     w = make_worker(current_app._get_current_object(), names, get_redis())
     w.work(with_scheduler=True, burst=burst)
 
@@ -137,3 +141,29 @@ def import_enterprises(file: str) -> None:
     from app.services.imports import import_enterprises as service
 
     _run_import(service, file)
+
+
+@click.command("report")
+@click.argument("kind", metavar="KIND", type=click.Choice([k.value for k in ReportKind]))
+@click.argument("period", metavar="YYYY-MM")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="The .xlsx file to write (default: butler-KIND-YYYY-MM.xlsx in the current folder).")
+def report(kind: str, period: str, out: str | None) -> None:
+    """Build a report workbook now, without the queue: KIND is tax, retention, service or pack."""
+    from pathlib import Path
+
+    from app.reports import PeriodError
+    from app.services.reports import check_period, write_workbook
+
+    try:
+        month = check_period(period)
+    except PeriodError as exc:
+        raise click.ClickException(str(exc)) from exc
+    path = Path(out or f"butler-{kind}-{month}.xlsx")
+    try:
+        write_workbook(kind, month, path)
+    except OSError as exc:
+        raise click.ClickException(f"Cannot write {path}: {exc.strerror or exc}") from exc
+    finally:
+        db.session.rollback()
+    click.echo(str(path.resolve()))

@@ -54,12 +54,13 @@ def database_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def app(database_url, redis_url):
+def app(database_url, redis_url, tmp_path_factory):
     """The app, on a database built by the migrations (not create_all)."""
 
     class Cfg(TestConfig):
         SQLALCHEMY_DATABASE_URI = database_url
         REDIS_URL = redis_url
+        REPORT_FOLDER = str(tmp_path_factory.mktemp("reports"))  # any test's worker may make a report
 
     application = create_app(Cfg)
     with application.app_context():

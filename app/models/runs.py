@@ -6,7 +6,6 @@ job can report progress without committing its own all-or-nothing transaction.
 """
 from __future__ import annotations
 
-import enum
 from datetime import datetime, timedelta
 
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
@@ -34,6 +33,15 @@ class ReportKind(LabelledEnum):
     retention = "retention"
     service = "service"
     pack = "pack"
+
+    @property
+    def label(self) -> str:
+        # Not in workflow.LABELS: its keys compare as strings, and ImportKind.tax == "tax" too.
+        return _REPORT_LABELS[self.value]
+
+
+_REPORT_LABELS = {"tax": "Tax revenue", "retention": "Enterprise retention", "service": "Service (51530)",
+                  "pack": "Monthly pack"}
 
 
 class ImportKind(LabelledEnum):

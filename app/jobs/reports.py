@@ -1,0 +1,116 @@
+"""Report jobs: generating a run's workbook, and the monthly pack at 06:00 Shanghai time on the 1st.
+
+``generate_report(run_id)`` builds the workbook into REPORT_FOLDER under a temporary name and
+renames it to a random final name only when complete (a half-written file is never served).
+
+The monthly pack is a chain like the SLA scan's: the job for a month is scheduled with
+``enqueue_at`` under an id fixed by the month reported on (``monthly-pack-2026-10``, due
+2026-11-01 06:00 Shanghai = 2026-10-31 22:00 UTC) and ``unique=True``; when it runs it first
+schedules the next month's, then makes its own run. Its run carries the schedule key
+``pack:2026-10``, unique in the database, so the pack is made once even when the schedule fires
+twice (two workers, a lost and re-created Redis schedule). A job whose time passed while no
+worker ran is enqueued by the next scheduler; ``flask worker`` also re-creates a lost schedule
+and catches up the last month's pack if it was never made.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+
+from flask import current_app
+from rq import Queue, get_current_job
+from rq.exceptions import DuplicateJobError
+from rq.job import Job
+
+from app import clock
+from app.extensions import db
+from app.jobs.runs import JOB_TIMEOUT, RESULT_TTL, RETRY, set_progress, tracked_run
+from app.models import ReportRun, RunStatus
+from app.queue import get_queue
+from app.reports.period import SHANGHAI, Period, shift
+from app.services.reports import AlreadyMade, schedule_key, start_scheduled_pack, write_workbook
+
+REPORT_QUEUE = "default"
+#: Local hour (Asia/Shanghai) on the 1st at which the previous month's pack is made.
+PACK_HOUR = 6
+FAILURE_TTL = 30 * 24 * 3600  # a failed report job's traceback, for whoever looks into it
+
+
+def generate_report(run_id: int) -> str:
+    """Build a report run's workbook into REPORT_FOLDER; the file's stored name."""
+    with tracked_run(ReportRun, run_id) as run:
+        folder = Path(current_app.config["REPORT_FOLDER"])
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"{secrets.token_hex(16)}.xlsx"
+        run.size = write_workbook(run.kind, run.period, folder / name, progress=set_progress, locale=run.locale)
+        run.stored_name = name
+    return name
+
+
+def enqueue_report(run: ReportRun, queue: Queue | None = None) -> Job:
+    """Put a committed run's generation on the queue, under the job id its row already has."""
+    return (queue or get_queue(REPORT_QUEUE)).enqueue(
+        generate_report, run.id, job_id=run.job_id, retry=RETRY, job_timeout=JOB_TIMEOUT,
+        result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL,
+        description=f"{run.kind.label} {run.period} (report run {run.id})",
+    )
+
+
+def pack_due(period: str) -> datetime:
+    """When the pack for `period` is made: 06:00 Shanghai on the 1st of the month after (as UTC)."""
+    first = date.fromisoformat(shift(str(period), 1) + "-01")
+    return datetime.combine(first, time(PACK_HOUR), SHANGHAI).astimezone(timezone.utc)
+
+
+def pack_job_id(period: str) -> str:
+    return f"monthly-pack-{period}"
+
+
+def last_due_period(now: datetime) -> str:
+    """The latest month whose pack is due at or before `now`."""
+    period = Period.previous(now).month
+    return period if pack_due(period) <= now else shift(period, -1)
+
+
+def schedule_pack(queue: Queue, period: str) -> Job | None:
+    """Schedule the pack for `period` at its due time, unless its job exists already (then None)."""
+    try:
+        return queue.enqueue_at(
+            pack_due(period), build_monthly_pack, period, job_id=pack_job_id(period), unique=True,
+            description=f"Monthly pack {period}", result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL,
+        )
+    except DuplicateJobError:
+        return None
+
+
+def ensure_pack_schedule(queue: Queue) -> str:
+    """Start (or join) the monthly chain; catch up the last due pack if it was never made. The next job's id."""
+    due = last_due_period(clock.now())
+    if db.session.scalar(db.select(ReportRun.id).where(ReportRun.schedule_key == schedule_key(due))) is None:
+        schedule_pack(queue, due)  # due in the past: the scheduler enqueues it at once
+    db.session.rollback()  # end the read transaction before the worker starts waiting
+    upcoming = shift(due, 1)
+    schedule_pack(queue, upcoming)
+    return pack_job_id(upcoming)
+
+
+def build_monthly_pack(period: str) -> int | None:
+    """Schedule next month's pack, then make this month's once; the id of its run (None if it was made already)."""
+    job = get_current_job()
+    queue = Queue(job.origin, connection=job.connection) if job is not None else get_queue(REPORT_QUEUE)
+    schedule_pack(queue, shift(period, 1))
+    try:
+        run = start_scheduled_pack(period)
+    except AlreadyMade:
+        db.session.rollback()
+        return None
+    db.session.commit()
+    try:
+        enqueue_report(run, queue)
+    except Exception as exc:
+        run.status, run.finished_at = RunStatus.failed, clock.now()
+        run.error = f"Could not be put on the queue ({type(exc).__name__}); retry it."
+        db.session.commit()
+        raise
+    return run.id
