@@ -5,7 +5,7 @@ from sqlalchemy import func, select, text
 
 from app import clock
 from app.extensions import db
-from app.models import OPEN_STATES, Building, Enterprise, EnterpriseStatus, Level, ServiceRequest
+from app.models import OPEN_STATES, Building, Enterprise, EnterpriseStatus, Level, ServiceRequest, TaxRecord
 from app.requests.queries import breached_condition
 from app.permissions import STAFF, public, roles_required
 from app.queue import get_redis
@@ -36,6 +36,7 @@ def index():
             open_requests.scalar_subquery().label("open"),
             open_requests.where(breached_condition(clock.now())).scalar_subquery().label("breached"),
             open_requests.where(ServiceRequest.level != Level.officer).scalar_subquery().label("escalated"),
+            select(func.max(TaxRecord.month)).scalar_subquery().label("tax_month"),
         )
     ).one()
     return render_template("main/index.html", counts=counts)

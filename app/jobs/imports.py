@@ -1,0 +1,47 @@
+"""Web imports on the queue: the upload is validated and applied by a job, with a progress bar.
+
+A file with any row error changes nothing: the run ends *done* with `error_count` > 0 (shown as
+"Rejected") and an error sheet to download. A file that cannot be read at all (wrong type, empty,
+missing columns) *fails* the run with the reason, without retries: it would fail the same way.
+"""
+from __future__ import annotations
+
+from app.extensions import db
+from app.jobs.runs import JOB_TIMEOUT, RESULT_TTL, RETRY, JobFailure, set_progress, tracked_run
+from app.models import ImportKind, ImportRun
+from app.queue import get_queue
+from app.services.import_files import path_of, save_error_sheet
+from app.services.imports import ImportFileError, import_enterprises, import_tax
+
+SERVICES = {ImportKind.tax: import_tax, ImportKind.enterprises: import_enterprises}
+
+
+def enqueue_import(run: ImportRun) -> None:
+    """Put the run's job on the queue and record its id (the caller commits; the run is committed already)."""
+    job = get_queue().enqueue(
+        run_import, run.id, retry=RETRY, job_timeout=JOB_TIMEOUT, result_ttl=RESULT_TTL,
+        description=f"Import {run.kind.value} from {run.filename}",
+    )
+    run.job_id = job.id
+
+
+def run_import(run_id: int) -> dict:
+    """Validate an uploaded import file and apply it, or write its error sheet and change nothing."""
+    with tracked_run(ImportRun, run_id) as run:
+        path = path_of(run.stored_name)
+        if not path.is_file():
+            raise JobFailure("The uploaded file is no longer on the server; upload it again.")
+        try:
+            result = SERVICES[run.kind](path, run.filename, progress=set_progress)
+        except ImportFileError as exc:
+            raise JobFailure(str(exc)) from exc
+        if result.errors:
+            db.session.rollback()  # nothing was written, but the import must leave no trace at all
+            save_error_sheet(run, result.errors)
+        else:
+            run.rows = result.inserted + result.updated + result.unchanged
+            run.inserted, run.updated, run.unchanged = result.inserted, result.updated, result.unchanged
+        run.error_count = len(result.errors)
+        # tracked_run commits the import together with the counts and status "done".
+        return {"errors": run.error_count, "inserted": run.inserted, "updated": run.updated,
+                "unchanged": run.unchanged}
