@@ -34,6 +34,7 @@ def create_app(config: type[Config] = Config) -> Flask:
     from app.portal.views import bp as portal_bp
     from app.reference.views import bp as reference_bp
     from app.registry.views import bp as registry_bp
+    from app.report_centre.views import bp as reports_bp
     from app.requests.views import bp as requests_bp
     from app.visits.views import bp as visits_bp
 
@@ -46,6 +47,7 @@ def create_app(config: type[Config] = Config) -> Flask:
     app.register_blueprint(reference_bp, url_prefix="/admin/reference")
     app.register_blueprint(portal_bp, url_prefix="/portal")
     app.register_blueprint(contacts_bp)
+    app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(imports_bp, url_prefix="/imports")
 
     from app.params import refuse_nul_bytes

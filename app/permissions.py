@@ -23,6 +23,8 @@ STAFF = frozenset({Role.officer, Role.chief, Role.leader, Role.admin})
 #: May change the registry (leadership is read-only).
 EDITORS = frozenset({Role.officer, Role.chief, Role.admin})
 ADMINS = frozenset({Role.admin})
+#: May use the report centre: generate, follow and download the leadership reports.
+REPORTERS = frozenset({Role.leader, Role.chief, Role.admin})
 ENTERPRISE = frozenset({Role.enterprise})
 
 

@@ -5,9 +5,10 @@ from sqlalchemy import func, select, text
 
 from app import clock
 from app.extensions import db
-from app.models import OPEN_STATES, Building, Enterprise, EnterpriseStatus, Level, ServiceRequest, TaxRecord
+from app.models import (OPEN_STATES, Building, Enterprise, EnterpriseStatus, Level, ReportKind, ReportRun, RunStatus,
+                        ServiceRequest, TaxRecord)
 from app.requests.queries import breached_condition
-from app.permissions import STAFF, public, roles_required
+from app.permissions import REPORTERS, STAFF, public, roles_required
 from app.queue import get_redis
 
 bp = Blueprint("main", __name__)
@@ -39,7 +40,13 @@ def index():
             select(func.max(TaxRecord.month)).scalar_subquery().label("tax_month"),
         )
     ).one()
-    return render_template("main/index.html", counts=counts)
+    latest_pack = None
+    if current_user.role in REPORTERS:
+        latest_pack = db.session.scalar(
+            select(ReportRun).where(ReportRun.kind == ReportKind.pack, ReportRun.status == RunStatus.done)
+            .order_by(ReportRun.period.desc(), ReportRun.finished_at.desc()).limit(1)
+        )
+    return render_template("main/index.html", counts=counts, latest_pack=latest_pack)
 
 
 @bp.route("/healthz")
