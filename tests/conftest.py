@@ -313,3 +313,20 @@ def make_request(db, make_enterprise, make_user):
         return request
 
     return make
+
+
+@pytest.fixture
+def report_folder(app, tmp_path, monkeypatch):
+    """An empty REPORT_FOLDER of the test's own, to look into."""
+    folder = tmp_path / "reports"
+    monkeypatch.setitem(app.config, "REPORT_FOLDER", str(folder))
+    return folder
+
+
+@pytest.fixture
+def work(app):
+    """Run the queued jobs in this process (SimpleWorker, burst) until the queue is empty; True if any ran."""
+    from app.jobs.worker import make_worker
+    from app.queue import get_redis
+
+    return lambda: make_worker(app, ["default"], get_redis(), simple=True).work(burst=True)

@@ -18,9 +18,8 @@ from app.jobs import reports as report_jobs
 from app.jobs.reports import (build_monthly_pack, enqueue_report, ensure_pack_schedule, last_due_period, pack_due,
                               pack_job_id)
 from app.jobs.runs import reconcile
-from app.jobs.worker import make_worker
 from app.models import ReportKind, ReportRun, Role, RunStatus
-from app.queue import get_queue, get_redis
+from app.queue import get_queue
 from app.reports import Period
 from app.services import reports as service
 
@@ -32,16 +31,6 @@ def frozen():
     clock.freeze(T0)
     yield
     clock.freeze(None)
-
-
-@pytest.fixture
-def folder(app, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "REPORT_FOLDER", str(tmp_path / "reports"))
-    return tmp_path / "reports"
-
-
-def work(app) -> bool:
-    return make_worker(app, ["default"], get_redis(), simple=True).work(burst=True)
 
 
 def scheduled() -> dict[str, datetime]:
@@ -63,16 +52,16 @@ def queued_run(db, make_user, kind=ReportKind.tax, period="2026-02") -> ReportRu
     return run
 
 
-def test_a_run_is_built_renamed_and_recorded(app, db, make_user, folder):
+def test_a_run_is_built_renamed_and_recorded(app, db, make_user, report_folder, work):
     run = queued_run(db, make_user, ReportKind.pack)
 
-    assert work(app) is True
+    assert work() is True
 
     db.session.expire_all()
     assert run.status is RunStatus.done and run.attempts == 1 and run.error is None
     assert run.stored_name.endswith(".xlsx") and ".part" not in run.stored_name
-    assert os.listdir(folder) == [run.stored_name]  # nothing temporary left behind
-    path = folder / run.stored_name
+    assert os.listdir(report_folder) == [run.stored_name]  # nothing temporary left behind
+    path = report_folder / run.stored_name
     assert run.size == path.stat().st_size > 0
     book = openpyxl.load_workbook(path, read_only=True)
     assert "Summary" in book.sheetnames
@@ -82,27 +71,27 @@ def test_a_run_is_built_renamed_and_recorded(app, db, make_user, folder):
     assert service.report_path(run) == path
 
 
-def test_the_workbook_is_written_under_a_temporary_name_first(app, db, make_user, folder, monkeypatch):
+def test_the_workbook_is_written_under_a_temporary_name_first(app, db, make_user, report_folder, monkeypatch, work):
     """While the builder works, the folder holds only a .part file, which no run ever names."""
     seen = []
     real = service.build_report
 
     def watching(kind, period, out, **kw):
-        seen.append((Path(out).name, sorted(os.listdir(folder))))
+        seen.append((Path(out).name, sorted(os.listdir(report_folder))))
         real(kind, period, out, **kw)
 
     monkeypatch.setattr(service, "build_report", watching)
     run = queued_run(db, make_user)
-    work(app)
+    work()
 
     (temp, listing), = seen
     assert temp.endswith(".part") and listing == [temp]
     db.session.expire_all()
     assert run.status is RunStatus.done and run.stored_name != temp
-    assert os.listdir(folder) == [run.stored_name]
+    assert os.listdir(report_folder) == [run.stored_name]
 
 
-def test_a_failing_build_fails_the_run_once_and_leaves_no_file(app, db, make_user, folder, monkeypatch):
+def test_a_failing_build_fails_the_run_once_and_leaves_no_file(app, db, make_user, report_folder, monkeypatch, work):
     def broken(kind, period, out, **kw):
         Path(out).write_bytes(b"PK half a workbook")
         raise ValueError("the tax table has no rows for 2026-02")
@@ -110,18 +99,18 @@ def test_a_failing_build_fails_the_run_once_and_leaves_no_file(app, db, make_use
     monkeypatch.setattr(service, "build_report", broken)
     run = queued_run(db, make_user)
 
-    work(app)
+    work()
 
     db.session.expire_all()
     assert run.status is RunStatus.failed and run.attempts == 1
     assert run.error == "ValueError: the tax table has no rows for 2026-02"
     assert run.stored_name is None and run.size is None and run.finished_at == T0
-    assert os.listdir(folder) == []  # the partial temporary file is gone
+    assert os.listdir(report_folder) == []  # the partial temporary file is gone
     job = get_queue().fetch_job(run.job_id)
     assert job.get_status() == JobStatus.FAILED and scheduled() == {}  # a permanent failure is not retried
 
 
-def test_a_transient_failure_is_retried_by_rq(app, db, make_user, folder, monkeypatch):
+def test_a_transient_failure_is_retried_by_rq(app, db, make_user, report_folder, monkeypatch, work):
     calls = []
     real = service.build_report
 
@@ -134,18 +123,18 @@ def test_a_transient_failure_is_retried_by_rq(app, db, make_user, folder, monkey
     monkeypatch.setattr(service, "build_report", flaky)
     run = queued_run(db, make_user)
 
-    work(app)
+    work()
     db.session.expire_all()
     assert run.status is RunStatus.queued and run.attempts == 1
     assert run.error.startswith("OperationalError") and run.error.endswith("(will retry)")
     assert list(scheduled()) == [run.job_id]  # RQ's Retry: back in 10 seconds
-    assert os.listdir(folder) == []
+    assert os.listdir(report_folder) == []
 
     release_scheduled(run.job_id)
-    work(app)
+    work()
     db.session.expire_all()
     assert run.status is RunStatus.done and run.attempts == 2 and run.error is None
-    assert os.listdir(folder) == [run.stored_name]
+    assert os.listdir(report_folder) == [run.stored_name]
 
 
 def test_a_run_whose_job_vanished_is_reconciled_to_failed(app, db, make_user):
@@ -196,31 +185,31 @@ def test_no_catch_up_when_last_month_was_made(app, db):
     assert list(scheduled()) == ["monthly-pack-2026-03"]
 
 
-def test_the_monthly_job_makes_one_pack_and_schedules_the_next(app, db, folder):
+def test_the_monthly_job_makes_one_pack_and_schedules_the_next(app, db, report_folder, work):
     clock.freeze(pack_due("2026-02"))
     queue = get_queue()
     report_jobs.schedule_pack(queue, "2026-02")
     release_scheduled("monthly-pack-2026-02")
 
-    assert work(app) is True  # the monthly job, then the generation job it enqueued
+    assert work() is True  # the monthly job, then the generation job it enqueued
 
     runs = list(db.session.scalars(select(ReportRun)))
     assert len(runs) == 1
     run = runs[0]
     assert (run.kind, run.period, run.schedule_key, run.requested_by_id) == (ReportKind.pack, "2026-02", "pack:2026-02", None)
-    assert run.status is RunStatus.done and (folder / run.stored_name).is_file()
+    assert run.status is RunStatus.done and (report_folder / run.stored_name).is_file()
     assert queue.fetch_job("monthly-pack-2026-02").return_value() == run.id
     assert scheduled() == {"monthly-pack-2026-03": datetime(2026, 3, 31, 22, 0, tzinfo=timezone.utc)}
 
 
-def test_the_pack_is_made_once_however_often_the_schedule_fires(app, db, folder):
+def test_the_pack_is_made_once_however_often_the_schedule_fires(app, db, report_folder, work):
     """Two workers, or a schedule re-created after Redis lost it: one run for the month, whatever fires."""
     clock.freeze(pack_due("2026-02"))
     queue = get_queue()
     for n in range(3):  # the same month's job under three ids, as separate schedulers might make
         queue.enqueue(build_monthly_pack, "2026-02", job_id=f"pack-2026-02-fired-{n}")
 
-    work(app)
+    work()
 
     run = db.session.scalars(select(ReportRun)).one()
     assert run.schedule_key == "pack:2026-02" and run.status is RunStatus.done

@@ -11,9 +11,7 @@ import redis
 from sqlalchemy import func, select
 
 from app import clock
-from app.jobs.worker import make_worker
 from app.models import AuditEvent, AuditKind, ReportKind, ReportRun, Role, RunStatus
-from app.queue import get_redis
 from app.services import reports as service
 from tests.security.test_security_headers import inline_code
 
@@ -25,16 +23,6 @@ def frozen():
     clock.freeze(T0)
     yield
     clock.freeze(None)
-
-
-@pytest.fixture
-def folder(app, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "REPORT_FOLDER", str(tmp_path / "reports"))
-    return tmp_path / "reports"
-
-
-def work(app) -> bool:
-    return make_worker(app, ["default"], get_redis(), simple=True).work(burst=True)
 
 
 def runs(db) -> list[ReportRun]:
@@ -81,7 +69,7 @@ def test_the_form_offers_the_reports_and_last_month(browser, login_as):
     assert "No reports made yet" in page
 
 
-def test_submit_follow_and_download(app, browser, login_as, db, folder):
+def test_submit_follow_and_download(app, browser, login_as, db, report_folder, work):
     leader = login_as(Role.leader, name="Wang Fang")
     response = submit(browser)
     (run,) = runs(db)
@@ -94,7 +82,7 @@ def test_submit_follow_and_download(app, browser, login_as, db, folder):
     status = browser.get(f"/reports/runs/{run.id}/status").get_json()
     assert status == {"status": "queued", "label": "Queued", "progress": 0, "finished": False, "error": None}
 
-    assert work(app) is True
+    assert work() is True
 
     assert browser.get(f"/reports/runs/{run.id}/status").get_json() == {
         "status": "done", "label": "Done", "progress": 100, "finished": True, "error": None}
@@ -116,10 +104,10 @@ def test_submit_follow_and_download(app, browser, login_as, db, folder):
     assert event.actor_id == leader.id and event.detail == f"Report Monthly pack 2026-02 (run {run.id})"
 
 
-def test_the_history_lists_runs_with_who_status_duration_and_size(app, browser, login_as, db, folder):
+def test_the_history_lists_runs_with_who_status_duration_and_size(app, browser, login_as, db, report_folder, work):
     login_as(Role.chief, name="Chen Jie")
     submit(browser, kind="tax", month="2025-12")
-    work(app)
+    work()
     db.session.add(ReportRun(kind=ReportKind.pack, period="2026-01", schedule_key="pack:2026-01",
                              status=RunStatus.failed, error="ValueError: no data", created_at=T0.replace(minute=5),
                              started_at=T0, finished_at=T0.replace(minute=1, second=3)))
@@ -178,7 +166,7 @@ def test_an_unknown_report_is_refused(browser, login_as, db):
     assert runs(db) == []
 
 
-def test_a_failed_run_shows_its_error_and_a_retry_succeeds(app, browser, login_as, db, folder, monkeypatch):
+def test_a_failed_run_shows_its_error_and_a_retry_succeeds(app, browser, login_as, db, report_folder, monkeypatch, work):
     login_as(Role.leader)
     real = service.build_report
 
@@ -187,7 +175,7 @@ def test_a_failed_run_shows_its_error_and_a_retry_succeeds(app, browser, login_a
 
     monkeypatch.setattr(service, "build_report", broken)
     submit(browser, kind="service")
-    work(app)
+    work()
     (failed,) = runs(db)
     assert failed.status is RunStatus.failed
 
@@ -202,7 +190,7 @@ def test_a_failed_run_shows_its_error_and_a_retry_succeeds(app, browser, login_a
     first, again = runs(db)
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/reports/runs/{again.id}")
     assert (again.kind, again.period, again.retry_of_id, again.status) == (ReportKind.service, "2026-02", failed.id, RunStatus.queued)
-    work(app)
+    work()
     first, again = runs(db)
     assert first.status is RunStatus.failed and again.status is RunStatus.done
     download = browser.get(f"/reports/runs/{again.id}/download")
@@ -211,10 +199,10 @@ def test_a_failed_run_shows_its_error_and_a_retry_succeeds(app, browser, login_a
     assert f"run #{failed.id}" in browser.get(f"/reports/runs/{again.id}").get_data(as_text=True)
 
 
-def test_only_a_failed_run_can_be_retried(app, browser, login_as, db, folder):
+def test_only_a_failed_run_can_be_retried(app, browser, login_as, db, report_folder, work):
     login_as(Role.leader)
     submit(browser)
-    work(app)
+    work()
     (run,) = runs(db)
     response = browser.post(f"/reports/runs/{run.id}/retry", token_from=f"/reports/runs/{run.id}", follow_redirects=True)
     assert "Only a failed run can be retried." in response.get_data(as_text=True)
@@ -246,14 +234,14 @@ def test_a_run_whose_job_vanished_is_failed_when_looked_at(browser, login_as, db
     assert runs(db)[0].status is RunStatus.failed
 
 
-def test_only_a_done_run_with_its_file_is_downloaded(app, browser, login_as, db, folder):
+def test_only_a_done_run_with_its_file_is_downloaded(app, browser, login_as, db, report_folder, work):
     login_as(Role.admin)
     submit(browser)
-    work(app)
+    work()
     (run,) = runs(db)
-    temp = folder / f"{run.stored_name}.abc.part"
+    temp = report_folder / f"{run.stored_name}.abc.part"
     temp.write_bytes(b"half")
-    (folder / run.stored_name).unlink()  # the file went missing (storage not shared, cleaned up)
+    (report_folder / run.stored_name).unlink()  # the file went missing (storage not shared, cleaned up)
 
     assert browser.get(f"/reports/runs/{run.id}/download").status_code == 404
     assert "no longer in the report folder" in browser.get(f"/reports/runs/{run.id}").get_data(as_text=True)
@@ -273,11 +261,11 @@ def test_the_home_page_shows_the_latest_monthly_pack(browser, login_as, db):
     assert re.search(r'<span class="tile-value">2026-01</span><span class="tile-label">Latest monthly pack', page)
 
 
-def test_report_pages_have_no_inline_code(app, browser, login_as, db, folder):
+def test_report_pages_have_no_inline_code(app, browser, login_as, db, report_folder, work):
     login_as(Role.leader)
     submit(browser)
     (run,) = runs(db)
     for url in ("/reports/", f"/reports/runs/{run.id}"):
         assert inline_code(browser.get(url).get_data(as_text=True)) == [], url
-    work(app)
+    work()
     assert inline_code(browser.get(f"/reports/runs/{run.id}").get_data(as_text=True)) == []
