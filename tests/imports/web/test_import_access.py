@@ -69,7 +69,7 @@ def test_the_home_page_shows_editors_the_latest_tax_month(browser, login_as, mak
     make_tax(make_enterprise(), "2026-10", "100")
     login_as(Role.officer)
     home = browser.get("/").get_data(as_text=True)
-    assert "2026-10</span><span class=\"tile-label\">Latest month of tax data" in home
+    assert "2026-10</span><span class=\"tile-label\">Latest month of tax data · Imports" in home
     browser.post("/logout")
     login_as(Role.leader)
     assert "Latest month of tax data" not in browser.get("/").get_data(as_text=True)
