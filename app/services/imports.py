@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import operator
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -75,16 +78,54 @@ def read_rows(source: Source, filename: str | None = None, columns: Iterable[str
 
     Header names are matched case-insensitively; extra columns are ignored; missing ones raise.
     """
+    table = _open_table(source, filename, columns)
+    with _csv_errors():
+        rows = [
+            (number, {c: values[i] if i < len(values) else None for c, i in table.columns.items()})
+            for number, values in table.rows
+        ]
+    if not rows:
+        raise ImportFileError(NO_DATA_ROWS)
+    return rows
+
+
+NO_DATA_ROWS = "The file has a header row but no data rows."
+
+
+class _Table(NamedTuple):
+    """An opened sheet: each wanted column's position, the header's width, the rows after the header
+    (read lazily, blank ones included: number them from 2 and skip blanks with _blank), how far
+    through the file reading has got (0.0 to 1.0, for progress) and, for a CSV file, its text lines
+    (the reader's own source: a line taken from it is no longer in `raw`). Iterate inside
+    ``with _csv_errors():``."""
+
+    columns: dict[str, int]
+    width: int
+    raw: Iterator[Sequence]
+    read: Callable[[], float]
+    lines: Iterator[str] | None
+
+    @property
+    def rows(self) -> Iterator[tuple[int, Sequence]]:
+        """The non-blank data rows as (row number, values)."""
+        for number, values in enumerate(self.raw, start=2):
+            if not _blank(values):
+                yield number, values
+
+
+def _open_table(source: Source, filename: str | None, columns: Iterable[str]) -> _Table:
+    """Open the file and read its header; ImportFileError for a wrong type, an empty file or missing columns."""
     name = filename or (os.fspath(source) if isinstance(source, (str, os.PathLike)) else getattr(source, "name", ""))
     suffix = os.path.splitext(str(name))[1].lower()
     if suffix not in SUFFIXES:
         raise ImportFileError(
             f"{os.path.basename(str(name)) or 'The file'} is not a supported file type: upload an .xlsx or a .csv file."
         )
-    raw = _read_xlsx(source) if suffix == ".xlsx" else _read_csv(source)
-    header = next(raw, None)
-    while header is not None and _blank(header):  # leading blank rows before the header
+    raw, read, lines = _read_xlsx(source) if suffix == ".xlsx" else _read_csv(source)
+    with _csv_errors():
         header = next(raw, None)
+        while header is not None and _blank(header):  # leading blank rows before the header
+            header = next(raw, None)
     if header is None:
         raise ImportFileError("The file is empty: it has no header row and no data.")
     names = [str(h).strip().lower() if h is not None else "" for h in header]
@@ -94,23 +135,26 @@ def read_rows(source: Source, filename: str | None = None, columns: Iterable[str
             "The sheet is missing the column" + ("s " if len(missing) > 1 else " ") + ", ".join(missing)
             + " (expected header row: " + ", ".join(columns) + ")."
         )
-    wanted = {c: names.index(c) for c in columns}
-    rows = []
-    for number, values in enumerate(raw, start=2):
-        if _blank(values):
-            continue
-        values = list(values)
-        rows.append((number, {c: values[i] if i < len(values) else None for c, i in wanted.items()}))
-    if not rows:
-        raise ImportFileError("The file has a header row but no data rows.")
-    return rows
+    return _Table({c: names.index(c) for c in columns}, len(names), raw, read, lines)
+
+
+@contextmanager
+def _csv_errors() -> Iterator[None]:
+    """A CSV file that stops parsing half way is a file error (the reader raises as it goes)."""
+    try:
+        yield
+    except csv.Error as exc:
+        raise ImportFileError(f"The CSV file cannot be read: {exc}.") from exc
 
 
 def _blank(values) -> bool:
-    return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
+    for v in values:  # a loop rather than all(): most rows are decided by their first cell
+        if v is not None and not (isinstance(v, str) and not v.strip()):
+            return False
+    return True
 
 
-def _read_xlsx(source: Source) -> Iterator[tuple]:
+def _read_xlsx(source: Source) -> tuple[Iterator[tuple], Callable[[], float], None]:
     from zipfile import BadZipFile
 
     from openpyxl import load_workbook
@@ -123,27 +167,29 @@ def _read_xlsx(source: Source) -> Iterator[tuple]:
     try:
         sheet = book.worksheets[0] if book.worksheets else None
         # Materialised so the workbook (and its file handle) can be closed before validation.
-        return iter(list(sheet.iter_rows(values_only=True)) if sheet is not None else [])
+        rows = list(sheet.iter_rows(values_only=True)) if sheet is not None else []
     finally:
         book.close()
+    remaining = iter(rows)
+    return remaining, lambda: 1.0 - operator.length_hint(remaining) / len(rows) if rows else 1.0, None
 
 
-def _read_csv(source: Source) -> Iterator[list[str]]:
+def _read_csv(source: Source) -> tuple[Iterator[list[str]], Callable[[], float], Iterator[str]]:
     if isinstance(source, (str, os.PathLike)):
         with open(source, "rb") as fh:
             data = fh.read()
     else:
         data = source.read()
     try:
-        text = data.decode("utf-8-sig")
+        data.decode("utf-8-sig")  # checked whole first: a bad byte is reported before any row is read
     except UnicodeDecodeError as exc:
         raise ImportFileError(
             f"The CSV file is not UTF-8 encoded (byte {exc.start}); save it as \"CSV UTF-8\"."
         ) from exc
-    try:
-        return iter(list(csv.reader(io.StringIO(text, newline=""))))
-    except csv.Error as exc:
-        raise ImportFileError(f"The CSV file cannot be read: {exc}.") from exc
+    # Decoded as it is read: a StringIO of the whole text would hold it at 4 bytes a character.
+    buffer = io.BytesIO(data)
+    lines = io.TextIOWrapper(buffer, encoding="utf-8-sig", newline="")
+    return csv.reader(lines), lambda: buffer.tell() / len(data) if data else 1.0, lines
 
 
 # --------------------------------------------------------------------------- cell parsing
@@ -367,33 +413,142 @@ def _upsert(table, rows: list[dict], keys: list[str], set_: dict, progress: Prog
 
 def import_tax(source: Source, filename: str | None = None, progress: Progress | None = None) -> ImportResult:
     """Validate a monthly tax file and, if it is clean, upsert its records (flushes; the caller commits)."""
-    rows = read_rows(source, filename, TAX_COLUMNS)
-    errors: list[RowError] = []
+    table = _open_table(source, filename, TAX_COLUMNS)
     ids = dict(db.session.execute(select(Enterprise.uscc, Enterprise.id)).all())
     overridden = set(db.session.scalars(select(Enterprise.uscc).where(Enterprise.uscc_override)))
-    seen: dict[tuple[str, str], int] = {}
-    parsed: list[dict] = []
-    for done, (number, values) in enumerate(rows, start=1):
-        _validated(progress, done, len(rows))
-        row = _Row(number, values, errors)
-        code = _uscc(row, overridden)
-        if code is not None and code not in ids:
-            row.fail("uscc", f"unknown USCC {code}: no enterprise is registered with it")
-        month = row.get("month", parse_month)
-        total = row.get("total_tax", parse_amount)
-        district = row.get("district_tax", parse_amount)
-        if total is not None and district is not None and district > total:
-            row.fail("district_tax", f"district_tax {district} is more than total_tax {total}")
-        if code is not None and month is not None:
-            first = seen.setdefault((code, month), number)
-            if first != number:
-                row.fail("uscc", f"duplicate row: {code} {month} already appears in row {first}")
-        if not row.failed:
-            parsed.append({"enterprise_id": ids[code], "month": month, "total_tax": total, "district_tax": district})
-    result = ImportResult(errors=errors)
-    if errors:
+    result = ImportResult()
+    bind = db.session.get_bind()
+    if bind.dialect.name == "postgresql" and bind.dialect.driver == "psycopg":
+        _import_tax_by_copy(table, ids, overridden, result, progress)
         return result
-    months = sorted({r["month"] for r in parsed})
+    parsed: list[TaxRow] = []
+    _validate_tax(table, ids, overridden, result.errors, progress, parsed.extend)
+    if result.errors:
+        return result
+    if not parsed:
+        raise ImportFileError(NO_DATA_ROWS)
+    _write_tax(parsed, result, progress)
+    return result
+
+
+_CENT = Decimal("0.01")
+
+#: A clean tax row: (enterprise_id, month, total_tax, district_tax); an amount is a Decimal, or the
+#: cell's text where it is a plain number (exact, and written to COPY as it is).
+TaxRow = tuple[int, str, Decimal | str, Decimal | str]
+
+
+def _validate_tax(table: _Table, ids: dict[str, int], overridden: set[str], errors: list[RowError],
+                  progress: Progress | None, emit: Callable[[list[TaxRow]], None]) -> int:
+    """Check every row, collecting every problem in `errors`; hand the clean rows to `emit` in batches
+    as it goes (so they can be written while the rest is checked); return how many were clean.
+
+    Most rows of a CSV file take a fast path (see _plain_lines): a plain line whose code and month
+    texts were already seen in a clean row, with district_tax within total_tax, and not a
+    duplicate. Every other row takes _check_tax_row, which applies each check cell by cell and
+    reports each problem. The fast path accepts only what _check_tax_row accepts, with the same values.
+    """
+    columns = [table.columns[c] for c in TAX_COLUMNS]
+    codes: dict[str, tuple[str, int]] = {}  # cell text -> (code, enterprise id), for codes that passed
+    months: dict[str, str] = {}  # cell text -> 'YYYY-MM'
+    seen: dict[tuple[str, str], int] = {}
+    parsed: list[TaxRow] = []  # the current batch
+    clean = 0
+    records = _plain_lines(table) if table.lines is not None else (
+        (number, values, None) for number, values in enumerate(table.raw, start=2)
+    )
+    with _csv_errors():
+        for number, values, plain in records:
+            if number % CHUNK == 0:
+                clean += len(parsed)
+                emit(parsed)
+                parsed = []
+                if progress is not None:
+                    progress(0.5 * table.read())
+            if plain is not None:
+                raw_code, raw_month, total, district = plain
+                known, month = codes.get(raw_code), months.get(raw_month)
+                # float comparison is exact when it says "less" (rounding is monotonic); else Decimal decides.
+                if (known is not None and month is not None
+                        and (float(district) < float(total) or Decimal(district) <= Decimal(total))
+                        and seen.setdefault((known[0], month), number) == number):
+                    parsed.append((known[1], month, total, district))
+                    continue
+                cells = dict(zip(TAX_COLUMNS, plain))
+            elif _blank(values):
+                continue
+            else:
+                cells = {c: values[i] if i < len(values) else None for c, i in zip(TAX_COLUMNS, columns, strict=True)}
+            row = _check_tax_row(number, cells, ids, overridden, seen, errors)
+            if row is not None:
+                parsed.append(row)
+                # Remember this code and month as good: later plain lines with the same text take the fast path.
+                if type(cells["uscc"]) is str:
+                    codes[cells["uscc"]] = (_check_code(_text(cells["uscc"]))[0], row[0])
+                if type(cells["month"]) is str:
+                    months[cells["month"]] = row[1]
+    emit(parsed)
+    if progress is not None:
+        progress(0.5)
+    return clean + len(parsed)
+
+
+_AMOUNT_TEXT = r"[0-9]{1,16}(?:\.[0-9]{1,2})?"  # ASCII digits only: \d would also match other scripts' digits
+
+
+def _plain_lines(table: _Table) -> Iterator[tuple[int, list | None, tuple[str, ...] | None]]:
+    """A CSV file's rows as (row number, values, None), or (row number, None, plain) for a plain line.
+
+    A plain line has exactly the header's number of fields, none quoted, and plain non-negative
+    amounts (ASCII digits, at most 16 before the point and 2 after): one regular expression reads
+    it, and `plain` is its (uscc, month, total_tax, district_tax) text as csv would have read it.
+    Any other line is read by csv, with the lines after it when a quoted field goes on.
+    """
+    fields = []
+    for position in range(table.width):
+        name = next((c for c, i in table.columns.items() if i == position), None)
+        if name in ("total_tax", "district_tax"):
+            fields.append(f"(?P<{name}>{_AMOUNT_TEXT})")
+        else:
+            fields.append(f"(?P<{name}>[^,\"\r\n]*)" if name else '[^,"\r\n]*')
+    match = re.compile(",".join(fields) + r"(?:\r\n|\r|\n)?").fullmatch
+    lines = table.lines
+    number = 1
+    for line in lines:
+        number += 1
+        found = match(line)
+        if found is not None:
+            yield number, None, found.group(*TAX_COLUMNS)
+        else:
+            yield number, next(csv.reader(itertools.chain((line,), lines))), None
+
+
+def _check_tax_row(number: int, values: dict, ids: dict[str, int], overridden: set[str],
+                   seen: dict[tuple[str, str], int], errors: list[RowError]) -> TaxRow | None:
+    """One row checked cell by cell, each problem recorded; the clean row, or None."""
+    row = _Row(number, values, errors)
+    code = _uscc(row, overridden)
+    if code is not None and code not in ids:
+        row.fail("uscc", f"unknown USCC {code}: no enterprise is registered with it")
+    month = row.get("month", parse_month)
+    total = row.get("total_tax", parse_amount)
+    district = row.get("district_tax", parse_amount)
+    if total is not None and district is not None and district > total:
+        row.fail("district_tax", f"district_tax {district} is more than total_tax {total}")
+    if code is not None and month is not None:
+        first = seen.setdefault((code, month), number)
+        if first != number:
+            row.fail("uscc", f"duplicate row: {code} {month} already appears in row {first}")
+    return None if row.failed else (ids[code], month, total, district)
+
+
+def _amount(value: Decimal | str) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(value).quantize(_CENT)
+
+
+def _write_tax(parsed: list[TaxRow], result: ImportResult, progress: Progress | None) -> None:
+    """Any database: compare with the stored records in Python, then upsert the new and changed ones."""
+    months = sorted({r[1] for r in parsed})
     stored: dict[tuple[int, str], tuple[Decimal, Decimal]] = {}
     for start in range(0, len(months), 500):
         query = select(TaxRecord.enterprise_id, TaxRecord.month, TaxRecord.total_tax, TaxRecord.district_tax).where(
@@ -402,18 +557,79 @@ def import_tax(source: Source, filename: str | None = None, progress: Progress |
         for enterprise_id, month, total, district in db.session.execute(query):
             stored[(enterprise_id, month)] = (total, district)
     changed = []
-    for r in parsed:
-        old = stored.get((r["enterprise_id"], r["month"]))
+    for enterprise_id, month, total, district in parsed:
+        total, district = _amount(total), _amount(district)
+        old = stored.get((enterprise_id, month))
         if old is None:
             result.inserted += 1
-        elif old == (r["total_tax"], r["district_tax"]):
+        elif old == (total, district):
             result.unchanged += 1
             continue
         else:
             result.updated += 1
-        changed.append(r)
+        changed.append({"enterprise_id": enterprise_id, "month": month, "total_tax": total, "district_tax": district})
     _upsert(TaxRecord.__table__, changed, ["enterprise_id", "month"], {"total_tax": None, "district_tax": None}, progress)
-    return result
+
+
+_STAGE = "tax_import"
+# One statement: the new and changed rows (found with one join), written, and counted as they were
+# before the write. ON CONFLICT still covers a row another import inserted meanwhile.
+_UPSERT_STAGED = f"""
+WITH changed AS MATERIALIZED (
+    SELECT s.enterprise_id, s.month, s.total_tax, s.district_tax, t.id IS NULL AS new
+    FROM {_STAGE} AS s
+    LEFT JOIN tax_records AS t ON t.enterprise_id = s.enterprise_id AND t.month = s.month
+    WHERE t.id IS NULL OR t.total_tax <> s.total_tax OR t.district_tax <> s.district_tax
+), written AS (
+    INSERT INTO tax_records (enterprise_id, month, total_tax, district_tax)
+    SELECT enterprise_id, month, total_tax, district_tax FROM changed
+    ON CONFLICT (enterprise_id, month) DO UPDATE
+    SET total_tax = excluded.total_tax, district_tax = excluded.district_tax
+)
+SELECT count(*) FILTER (WHERE new), count(*) FILTER (WHERE NOT new) FROM changed
+"""
+
+
+def _import_tax_by_copy(table: _Table, ids: dict[str, int], overridden: set[str], result: ImportResult,
+                        progress: Progress | None) -> None:
+    """PostgreSQL: validate while COPY streams the clean rows into a temporary table, then upsert and
+    count the new and changed ones in one statement (nothing is written when any row has an error).
+
+    The same outcome as _write_tax, without a round trip per row or reading the stored records into
+    Python, and the server takes in the rows while Python checks the rest of the file.
+    """
+    db.session.flush()
+    connection = db.session.connection()
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {_STAGE} (enterprise_id integer NOT NULL, month varchar(7) NOT NULL,"
+        " total_tax numeric(18, 2) NOT NULL, district_tax numeric(18, 2) NOT NULL) ON COMMIT DROP"
+    )
+    failure = None
+    with connection.connection.driver_connection.cursor() as cursor:
+        with cursor.copy(f"COPY {_STAGE} (enterprise_id, month, total_tax, district_tax) FROM STDIN") as copy:
+
+            def emit(rows: list[TaxRow]) -> None:
+                if rows and not result.errors:  # after the first error nothing will be written
+                    # Validated values only: integers, 'YYYY-MM' and plain numbers need no COPY escaping.
+                    copy.write("".join(f"{e}\t{m}\t{t}\t{d}\n" for e, m, t, d in rows))
+
+            try:
+                clean = _validate_tax(table, ids, overridden, result.errors, progress, emit)
+            except ImportFileError as exc:
+                failure = exc  # raised once the COPY is ended cleanly, so the transaction stays usable
+    if failure is None and not result.errors and clean:
+        connection.exec_driver_sql(f"ANALYZE {_STAGE}")
+        inserted, updated = connection.exec_driver_sql(_UPSERT_STAGED).one()
+        result.inserted, result.updated, result.unchanged = inserted, updated, clean - inserted - updated
+        # The upsert bypassed the ORM: objects already loaded must not show their old values.
+        db.session.expire_all()
+    connection.exec_driver_sql(f"DROP TABLE {_STAGE}")
+    if failure is not None:
+        raise failure
+    if not result.errors and not clean:
+        raise ImportFileError(NO_DATA_ROWS)
+    if progress is not None and not result.errors:
+        progress(1.0)
 
 
 # --------------------------------------------------------------------------- enterprises

@@ -97,3 +97,74 @@ def test_every_error_is_reported_and_nothing_is_written(db, make_enterprise, mak
     assert {c for c, _ in by_row[13]} == {"month", "total_tax", "district_tax"}
     db.session.commit()
     assert records(db) == {(a.uscc, "2025-12"): (Decimal("10.00"), Decimal("4.00"))}
+
+
+def test_quoted_grouped_and_multiline_cells_read_as_csv_reads_them(db, make_enterprise, tmp_path):
+    """Lines that are not plain (quotes, grouped amounts, a field over two lines, extra columns) are read by csv."""
+    a, b = make_enterprise(), make_enterprise()
+    path = tmp_path / "tax.csv"
+    path.write_text(
+        "note,district_tax,uscc,total_tax,month\r\n"
+        f"plain,40,{a.uscc},100,2026-01\r\n"
+        f'"two\nlines",\"1,000.5\",{a.uscc},"2,000",2026-02\r\n'
+        f'x, 7 ,{b.uscc.lower()}, 8 ,2026-1\r\n'
+        "\r\n"
+        f"after,1,{a.uscc},1.001,2026-03\r\n",
+        encoding="utf-8",
+    )
+    result = import_tax(str(path))
+    assert result.errors == [RowError(6, "total_tax", "total_tax has more than 2 decimal places (1.001)")]
+    path.write_text(path.read_text(encoding="utf-8").replace("1.001", "1.00"), encoding="utf-8")
+    result = import_tax(str(path))
+    assert result.ok and (result.inserted, result.updated, result.unchanged) == (4, 0, 0)
+    db.session.commit()
+    assert records(db) == {
+        (a.uscc, "2026-01"): (Decimal("100.00"), Decimal("40.00")),
+        (a.uscc, "2026-02"): (Decimal("2000.00"), Decimal("1000.50")),
+        (b.uscc, "2026-01"): (Decimal("8.00"), Decimal("7.00")),
+        (a.uscc, "2026-03"): (Decimal("1.00"), Decimal("1.00")),
+    }
+
+
+def test_a_code_written_two_ways_is_still_a_duplicate(db, make_enterprise, write_file):
+    a = make_enterprise()
+    path = write_file([HEADER, [a.uscc, "2026-01", "1", "1"], [a.uscc, "2026-02", "1", "1"],
+                       [a.uscc.lower(), "2026-1", "1", "1"], [a.uscc, "2026-02", "2", "1"]])
+    result = import_tax(path)
+    assert result.errors == [
+        RowError(4, "uscc", f"duplicate row: {a.uscc} 2026-01 already appears in row 2"),
+        RowError(5, "uscc", f"duplicate row: {a.uscc} 2026-02 already appears in row 3"),
+    ]
+    assert db.session.scalar(select(func.count()).select_from(TaxRecord)) == 0
+
+
+def test_district_equal_to_total_and_large_amounts_are_exact(db, make_enterprise, write_file):
+    a = make_enterprise()
+    big = "9999999999999999.99"
+    path = write_file([HEADER, [a.uscc, "2026-01", big, big], [a.uscc, "2026-02", "1234567890123456.78",
+                                                               "1234567890123456.79"]])
+    result = import_tax(path)
+    assert result.errors == [
+        RowError(3, "district_tax", "district_tax 1234567890123456.79 is more than total_tax 1234567890123456.78")
+    ]
+    path = write_file([HEADER, [a.uscc, "2026-01", big, big], [a.uscc, "2026-02", "0.1", "0.10"]])
+    assert import_tax(path).inserted == 2
+    if db.engine.dialect.name == "postgresql":  # SQLite keeps NUMERIC as a float: 16 digits do not survive
+        assert records(db)[(a.uscc, "2026-01")] == (Decimal(big), Decimal(big))
+    assert records(db)[(a.uscc, "2026-02")] == (Decimal("0.10"), Decimal("0.10"))
+
+
+def test_other_scripts_digits_are_read_as_numbers(db, make_enterprise, write_file):
+    """Decimal reads Arabic-Indic digits; they must reach the database as the number, not as text."""
+    a = make_enterprise()
+    assert import_tax(write_file([HEADER, [a.uscc, "2026-01", "١٢٣", "٤"]])).inserted == 1
+    assert records(db)[(a.uscc, "2026-01")] == (Decimal("123.00"), Decimal("4.00"))
+
+
+def test_progress_rises_to_one_over_a_larger_file(db, make_enterprise, write_file):
+    enterprises = [make_enterprise() for _ in range(3)]
+    rows = [[e.uscc, f"{y}-{m:02d}", "10", "5"] for e in enterprises for y in range(1950, 2010) for m in range(1, 13)]
+    seen = []
+    result = import_tax(write_file([HEADER, *rows]), progress=seen.append)
+    assert result.ok and result.inserted == len(rows) == 2160
+    assert seen == sorted(seen) and seen[-1] == 1.0 and 0.5 in seen and all(0 <= f <= 1 for f in seen)
