@@ -12,8 +12,8 @@ from sqlalchemy.orm import joinedload
 
 from app import clock
 from app.extensions import db
+from app.imports import spreadsheets
 from app.imports.forms import KIND_LABELS, ImportForm, size_text
-from app.imports.spreadsheets import COLUMNS, template_csv, template_name, template_xlsx
 from app.jobs.imports import enqueue_import
 from app.jobs.runs import progress_of, reconcile, status_payload
 from app.models import AuditKind, ImportKind, ImportRun, RunStatus
@@ -72,7 +72,7 @@ def index():
         if not run.status.finished:
             _refresh(run)
     status = 422 if form.errors else 200
-    return render_template("imports/index.html", form=form, history=history, kinds=KIND_LABELS, columns=COLUMNS,
+    return render_template("imports/index.html", form=form, history=history, kinds=KIND_LABELS, columns=spreadsheets.COLUMNS,
                            limit=size_text(current_app.config["MAX_IMPORT_BYTES"])), status
 
 
@@ -84,19 +84,30 @@ def too_large(error):
     return render_template("errors/error.html", code=413, title="Too large", message=message), 413
 
 
-@bp.route("/templates/<any(tax, enterprises):kind>.<any(xlsx, csv):suffix>")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _template(kind: str, suffix: str, data, mimetype: str):
+    try:
+        found = ImportKind(kind)
+    except ValueError:
+        abort(404)
+    return send_file(io.BytesIO(data(found)), mimetype=mimetype, as_attachment=True,
+                     download_name=spreadsheets.template_name(found, suffix), max_age=0)
+
+
+@bp.route("/templates/<kind>.xlsx")
 @roles_required(EDITORS)
-def template(kind: str, suffix: str):
-    """The empty template of an import, as .xlsx (with a Notes sheet) or .csv."""
-    kind = ImportKind(kind)
-    if suffix == "xlsx":
-        data = template_xlsx(kind)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        data = template_csv(kind)
-        mimetype = "text/csv"
-    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
-                     download_name=template_name(kind, suffix), max_age=0)
+def template_xlsx(kind: str):
+    """The empty .xlsx template of an import: the header row, and a Notes sheet on every column."""
+    return _template(kind, "xlsx", spreadsheets.template_xlsx, XLSX_TYPE)
+
+
+@bp.route("/templates/<kind>.csv")
+@roles_required(EDITORS)
+def template_csv(kind: str):
+    """The empty .csv template of an import: the header row."""
+    return _template(kind, "csv", spreadsheets.template_csv, "text/csv")
 
 
 def _get_run_or_404(run_id: int) -> ImportRun:
@@ -141,8 +152,7 @@ def error_sheet(run_id: int):
     audit.record(AuditKind.download, detail=f"Error sheet of import {found.id} ({found.filename})")
     db.session.commit()
     stem = os.path.splitext(found.filename)[0] or "import"
-    response = send_file(path, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                         as_attachment=True, download_name=f"{stem}-errors.xlsx", max_age=0, conditional=False,
-                         etag=False)
+    response = send_file(path, mimetype=XLSX_TYPE, as_attachment=True, download_name=f"{stem}-errors.xlsx",
+                         max_age=0, conditional=False, etag=False)
     response.headers["Cache-Control"] = "private, no-store"
     return response
