@@ -125,6 +125,17 @@ def db(app):
     return _db
 
 
+@pytest.fixture
+def upload_folder(app, tmp_path):
+    """Uploads (attachments, imports) go to a fresh temporary folder; upload limits a test changes are restored."""
+    folder = tmp_path / "uploads"
+    keys = ("UPLOAD_FOLDER", "MAX_ATTACHMENT_BYTES", "MAX_ATTACHMENTS", "MAX_IMPORT_BYTES", "MAX_CONTENT_LENGTH")
+    saved = {k: app.config[k] for k in keys}
+    app.config["UPLOAD_FOLDER"] = str(folder)
+    yield folder
+    app.config.update(saved)
+
+
 @contextmanager
 def count_queries():
     """The SQL statements run inside the block (for tests that pages make no query per row)."""

@@ -11,13 +11,9 @@ from app.services import requests as wf
 
 
 @pytest.fixture(autouse=True)
-def upload_folder(app, tmp_path):
-    """Attachments go to a fresh temporary folder in every test."""
-    folder = tmp_path / "uploads"
-    saved = {k: app.config[k] for k in ("UPLOAD_FOLDER", "MAX_ATTACHMENT_BYTES", "MAX_ATTACHMENTS")}
-    app.config["UPLOAD_FOLDER"] = str(folder)
-    yield folder
-    app.config.update(saved)
+def _fresh_upload_folder(upload_folder):
+    """Attachments go to a fresh temporary folder in every test (tests/conftest.py)."""
+    return upload_folder
 
 
 def stored_files(folder) -> list:

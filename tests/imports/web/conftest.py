@@ -13,13 +13,9 @@ from app.queue import get_redis
 
 
 @pytest.fixture(autouse=True)
-def upload_folder(app, tmp_path):
-    """Uploads and error sheets go to a fresh temporary folder in every test."""
-    folder = tmp_path / "uploads"
-    saved = {k: app.config[k] for k in ("UPLOAD_FOLDER", "MAX_IMPORT_BYTES", "MAX_CONTENT_LENGTH")}
-    app.config["UPLOAD_FOLDER"] = str(folder)
-    yield folder
-    app.config.update(saved)
+def _fresh_upload_folder(upload_folder):
+    """Uploads and error sheets go to a fresh temporary folder in every test (tests/conftest.py)."""
+    return upload_folder
 
 
 def stored_files(folder) -> list[str]:
