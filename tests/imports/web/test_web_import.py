@@ -12,6 +12,9 @@ from rq.job import Job, JobStatus
 from sqlalchemy import func, select
 
 from app.extensions import db as _db
+from app.jobs import imports as import_job
+from app.jobs.imports import run_import
+from app.jobs.runs import JOB_TIMEOUT
 from app.models import AuditEvent, AuditKind, Building, Enterprise, ImportKind, ImportRun, RunStatus, TaxRecord
 from app.queue import get_redis
 from tests.imports.web.conftest import fresh_run, run_id_of, stored_files, work
@@ -57,6 +60,8 @@ def test_a_clean_tax_file_is_queued_then_imported_by_the_worker(app, browser, of
     assert (run.kind, run.status, run.filename, run.requested_by_id) == (
         ImportKind.tax, RunStatus.queued, "Tax October 2026.csv", officer.id)
     assert run.job_id and run.size == len(csv.encode())
+    job = Job.fetch(run.job_id, connection=get_redis())
+    assert (job.func, job.args, job.retries_left, job.timeout) == (run_import, (run_id,), 3, JOB_TIMEOUT)
     # stored under a random name, never the user's
     assert stored_files(upload_folder) == [run.stored_name]
     assert "Tax" not in run.stored_name and run.stored_name.endswith(".csv") and len(run.stored_name) == 36
@@ -289,3 +294,22 @@ def test_a_run_whose_job_vanished_is_marked_failed_when_looked_at(app, browser, 
     assert payload["status"] == "failed" and payload["finished"] is True
     assert "worker stopped before the run finished" in payload["error"]
     assert fresh_run(run_id).status is RunStatus.failed
+
+
+def test_a_transient_failure_leaves_the_run_queued_for_a_retry(app, browser, officer, upload, monkeypatch, two):
+    from sqlalchemy.exc import OperationalError
+
+    def lost_connection(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setitem(import_job.SERVICES, ImportKind.tax, lost_connection)
+    run_id = run_id_of(upload(tax_csv([(two[0].uscc, "2026-10", 1, 1)]), "tax.csv"))
+
+    work(app)
+
+    run = fresh_run(run_id)
+    assert run.status is RunStatus.queued and run.attempts == 1 and run.error.endswith("(will retry)")
+    assert Job.fetch(run.job_id, connection=get_redis()).get_status() == JobStatus.SCHEDULED
+    page = browser.get(f"/imports/runs/{run_id}").get_data(as_text=True)
+    assert "The last attempt stopped: OperationalError" in page and "js/progress.js" in page
+    assert browser.get(f"/imports/runs/{run_id}/status").get_json()["finished"] is False
