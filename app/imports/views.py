@@ -72,8 +72,8 @@ def index():
         if not run.status.finished:
             _refresh(run)
     status = 422 if form.errors else 200
-    return render_template("imports/index.html", form=form, history=history, kinds=KIND_LABELS, columns=spreadsheets.COLUMNS,
-                           limit=size_text(current_app.config["MAX_IMPORT_BYTES"])), status
+    return render_template("imports/index.html", form=form, history=history, kinds=KIND_LABELS,
+                           columns=spreadsheets.COLUMNS, limit=size_text(current_app.config["MAX_IMPORT_BYTES"])), status
 
 
 @bp.errorhandler(413)
