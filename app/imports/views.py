@@ -45,7 +45,8 @@ def index():
     """Upload a file to import, download the templates, and the history of imports."""
     form = ImportForm()
     if form.validate_on_submit():
-        run = import_files.save_upload(ImportKind(form.kind.data), form.file.data, by=current_user._get_current_object())
+        by = current_user._get_current_object()
+        run = import_files.save_upload(ImportKind(form.kind.data), form.file.data, by=by)
         try:
             db.session.commit()
         except BaseException:
@@ -72,8 +73,9 @@ def index():
         if not run.status.finished:
             _refresh(run)
     status = 422 if form.errors else 200
+    limit = size_text(current_app.config["MAX_IMPORT_BYTES"])
     return render_template("imports/index.html", form=form, history=history, kinds=KIND_LABELS,
-                           columns=spreadsheets.COLUMNS, limit=size_text(current_app.config["MAX_IMPORT_BYTES"])), status
+                           columns=spreadsheets.COLUMNS, limit=limit), status
 
 
 @bp.errorhandler(413)
