@@ -134,6 +134,16 @@ def missed_as_of(milestone, as_of):
     return and_(milestone.due_at < as_of, or_(milestone.met_at.is_(None), milestone.met_at > milestone.due_at))
 
 
+def outcome_as_of(milestone, as_of):
+    """'missed', 'on_time' or 'pending' (not yet due at `as_of`): a milestone's standing at the end of the period."""
+    return case(
+        (missed_as_of(milestone, as_of), literal("missed")),
+        (and_(milestone.met_at.is_not(None), milestone.met_at <= milestone.due_at, milestone.met_at < as_of),
+         literal("on_time")),
+        else_=literal("pending"),
+    )
+
+
 def overdue_as_of(milestone, as_of):
     """Unmet at the end of the period although due before it."""
     return and_(milestone.due_at < as_of, or_(milestone.met_at.is_(None), milestone.met_at >= as_of))
@@ -200,11 +210,7 @@ def milestones_of_received(period: Period) -> pd.DataFrame:
     """Every milestone of the requests received in the month, classified as of its end:
     on_time, missed, or pending (not yet due then)."""
     r, m, as_of = ServiceRequest, Milestone, period.as_of
-    outcome = case(
-        (missed_as_of(m, as_of), literal("missed")),
-        (and_(m.met_at.is_not(None), m.met_at <= m.due_at, m.met_at < as_of), literal("on_time")),
-        else_=literal("pending"),
-    )
+    outcome = outcome_as_of(m, as_of)
     stmt = (
         select(
             m.request_id, r.reference, Enterprise.name.label("enterprise"), Topic.name.label("topic"),
