@@ -31,14 +31,17 @@ def build(kind: ReportKind, period: Period, out: str | os.PathLike | IO[bytes], 
     wants_retention = kind in (ReportKind.retention, ReportKind.pack)
     wants_service = kind in (ReportKind.service, ReportKind.pack)
 
-    enterprises = queries.enterprise_tax(period) if (wants_tax or wants_retention) else None
+    months = enterprises = None
+    if wants_tax or wants_retention:
+        months = queries.tax_months(period)
+        enterprises = queries.enterprise_tax(period, months)
     step(0.35)
     sections = []  # (module, section) in workbook order
     if wants_tax:
-        sections.append((tax, tax.collect(period, enterprises)))
+        sections.append((tax, tax.collect(period, enterprises, months)))
     step(0.5)
     if wants_retention:
-        sections.append((retention, retention.collect(period, enterprises)))
+        sections.append((retention, retention.collect(period, enterprises, months)))
     step(0.65)
     if wants_service:
         sections.append((service, service.collect(period)))

@@ -6,6 +6,8 @@ month ended counts as unmet then, and a request's state is the one its events ga
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
@@ -33,23 +35,60 @@ def _sum_if(condition, column):
 # --------------------------------------------------------------------------- tax
 
 
-def enterprise_tax(period: Period) -> pd.DataFrame:
-    """Every enterprise with its tax for the month, the year to date, the same period last year, and
-    each of the last three months and the same months a year earlier (one scan of the tax table)."""
+@dataclass(frozen=True)
+class TaxMonths:
+    """Which months around the period have any tax record: tax arrives a month or more late, so
+    the report for last month may have none yet. Comparisons use months that have data."""
+
+    period: Period
+    with_data: tuple[str, ...]  # ascending, at most two years back, none after the period
+
+    @property
+    def ytd_through(self) -> str | None:
+        """The latest month of the period's year (up to the period) that has data."""
+        months = [m for m in self.with_data if m >= self.period.year_start]
+        return months[-1] if months else None
+
+    @property
+    def recent(self) -> list[str]:
+        """The last three months with data within the twelve months to the period, newest first."""
+        first = shift(self.period.month, -11)
+        return [m for m in reversed(self.with_data) if m >= first][:3]
+
+    @property
+    def has_month(self) -> bool:
+        return self.period.month in self.with_data
+
+
+def tax_months(period: Period) -> TaxMonths:
+    stmt = (
+        select(TaxRecord.month).distinct()
+        .where(TaxRecord.month.between(shift(period.month, -23), period.month))
+        .order_by(TaxRecord.month)
+    )
+    return TaxMonths(period, tuple(db.session.scalars(stmt)))
+
+
+def enterprise_tax(period: Period, months: TaxMonths | None = None) -> pd.DataFrame:
+    """Every enterprise with its tax for the month, the year to date and the same months last year
+    (January to the last month with data this year), and for each of the last three months with
+    data, that month and the same month a year earlier (one scan of the tax table)."""
+    months = months or tax_months(period)
     t = TaxRecord
-    m, ys, lm, lys = period.month, period.year_start, period.last_year, period.last_year_start
-    recent = [shift(m, -k) for k in range(3)]
-    first = min(lys, shift(m, -14))
+    m, ys, lys = period.month, period.year_start, period.last_year_start
+    through = months.ytd_through
+    last_ytd = t.month.between(lys, shift(through, -12)) if through else literal(False)
+    recent = months.recent
+    first = min([lys, *(shift(mon, -12) for mon in recent)])
     columns = [
         _sum_if(t.month == m, t.total_tax).label("month_tax"),
         _sum_if(t.month == m, t.district_tax).label("month_district"),
         _sum_if(t.month.between(ys, m), t.total_tax).label("ytd_tax"),
         _sum_if(t.month.between(ys, m), t.district_tax).label("ytd_district"),
-        _sum_if(t.month.between(lys, lm), t.total_tax).label("last_ytd_tax"),
-        _sum_if(t.month.between(lys, lm), t.district_tax).label("last_ytd_district"),
+        _sum_if(last_ytd, t.total_tax).label("last_ytd_tax"),
+        _sum_if(last_ytd, t.district_tax).label("last_ytd_district"),
         *[_sum_if(t.month == mon, t.total_tax).label(f"tax_m{k}") for k, mon in enumerate(recent)],
         *[_sum_if(t.month == shift(mon, -12), t.total_tax).label(f"tax_ly{k}") for k, mon in enumerate(recent)],
-        *[func.count(case((t.month == shift(mon, -12), 1))).label(f"has_ly{k}") for k, mon in enumerate(recent)],
     ]
     agg = select(t.enterprise_id, *columns).where(t.month.between(first, m)).group_by(t.enterprise_id).subquery()
     e = Enterprise
@@ -66,11 +105,8 @@ def enterprise_tax(period: Period) -> pd.DataFrame:
         .order_by(e.id)
     )
     frame = _frame(stmt)
-    money = [c.key for c in columns if not c.key.startswith("has_")]
-    for column in money:  # enterprises without a record in the window: zero, not missing
+    for column in [c.key for c in columns]:  # enterprises without a record in the window: zero, not missing
         frame[column] = frame[column].map(lambda v: v if v is not None else ZERO)
-    for column in [c.key for c in columns if c.key.startswith("has_")]:
-        frame[column] = frame[column].fillna(0).astype(int)
     for column in ("hq_type", "key_tier"):
         frame[column] = frame[column].map(lambda v: getattr(v, "value", v))
     return frame
@@ -228,6 +264,50 @@ def milestones_of_received(period: Period) -> pd.DataFrame:
     frame = _frame(stmt)
     frame["kind"] = frame["kind"].map(lambda v: getattr(v, "value", v))
     frame["overdue"] = frame["overdue"].astype(bool) if len(frame) else frame["overdue"]
+    return frame
+
+
+def breached_milestones(period: Period) -> pd.DataFrame:
+    """The milestones due in the month that were missed as of its end (met late or still unmet),
+    whatever month their request was received in: every breach is reported in the month it fell due."""
+    r, m, as_of = ServiceRequest, Milestone, period.as_of
+    stmt = (
+        select(
+            m.request_id, r.reference, Enterprise.name.label("enterprise"), Topic.name.label("topic"),
+            r.received_at, m.kind, m.cycle, m.due_at,
+            case((m.met_at < as_of, m.met_at), else_=None).label("met_at"),
+        )
+        .join(r, r.id == m.request_id)
+        .join(Enterprise, Enterprise.id == r.enterprise_id)
+        .join(Topic, Topic.id == r.topic_id)
+        .where(m.due_at >= period.start, missed_as_of(m, as_of))
+        .order_by(m.due_at, r.id, m.cycle)
+    )
+    frame = _frame(stmt)
+    frame["kind"] = frame["kind"].map(lambda v: getattr(v, "value", v))
+    return frame
+
+
+def open_and_overdue(period: Period) -> pd.DataFrame:
+    """Requests open at the end of the month (received in it or before) with a milestone unmet past
+    its due time then: one row per overdue milestone. Only requests with such a milestone have their
+    state at the end of the month looked up."""
+    r, m, as_of = ServiceRequest, Milestone, period.as_of
+    state = state_as_of(r.id, as_of)
+    stmt = (
+        select(
+            r.id.label("request_id"), r.reference, Enterprise.name.label("enterprise"), Topic.name.label("topic"),
+            r.title, r.received_at, state.label("state"), m.kind, m.due_at,
+        )
+        .join(r, r.id == m.request_id)
+        .join(Enterprise, Enterprise.id == r.enterprise_id)
+        .join(Topic, Topic.id == r.topic_id)
+        .where(r.received_at < as_of, overdue_as_of(m, as_of), state.in_(_OPEN))
+        .order_by(r.received_at, r.id, m.due_at)
+    )
+    frame = _frame(stmt)
+    for column in ("kind", "state"):
+        frame[column] = frame[column].map(lambda v: getattr(v, "value", v))
     return frame
 
 

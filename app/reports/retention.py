@@ -76,21 +76,25 @@ def _percent(fraction: Decimal) -> str:
     return f"{fraction * 100:.1f} %"
 
 
-def flag_reasons(ents: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """The at-risk list: enterprises active at the end of the period with at least one flag, each with its reason."""
+def flag_reasons(ents: pd.DataFrame, period: Period, months: queries.TaxMonths) -> pd.DataFrame:
+    """The at-risk list: enterprises active at the end of the period with at least one flag, each with its reason.
+
+    The tax-drop flag compares the last three months that have tax data (tax arrives late; a month
+    not yet imported is not a 100 % drop) with the same months a year earlier."""
     breached = queries.open_breached_by_enterprise(period).set_index("enterprise_id")
     visits = queries.last_visits(period).set_index("enterprise_id")["last_visit"]
-    months = [shift(period.month, -k) for k in range(DROP_MONTHS)]
+    recent = months.recent
+    check_tax = len(recent) == DROP_MONTHS
     visit_cutoff = period.last_day - timedelta(days=VISIT_DAYS)
     rows = []
     for e in ents[ents["active_end"]].itertuples(index=False):
         reasons, flags = [], dict.fromkeys(FLAGS, False)
         drops = []
-        for k in range(DROP_MONTHS):
+        for k in range(DROP_MONTHS if check_tax else 0):
             now, before = getattr(e, f"tax_m{k}"), getattr(e, f"tax_ly{k}")
             if before > 0 and now <= before * (1 - TAX_DROP):
-                drops.append((months[k], 1 - now / before))
-        if len(drops) == DROP_MONTHS:
+                drops.append((recent[k], 1 - now / before))
+        if check_tax and len(drops) == DROP_MONTHS:
             flags["flag_tax"] = True
             detail = ", ".join(f"{mon} −{_percent(d)}" for mon, d in reversed(drops))
             reasons.append(f"Tax down year on year in each of the last {DROP_MONTHS} months ({detail})")
@@ -126,9 +130,11 @@ def flag_reasons(ents: pd.DataFrame, period: Period) -> pd.DataFrame:
     return frame
 
 
-def collect(period: Period, enterprises: pd.DataFrame | None = None) -> RetentionSection:
-    ents = classify(queries.enterprise_tax(period) if enterprises is None else enterprises, period)
-    at_risk = flag_reasons(ents, period)
+def collect(period: Period, enterprises: pd.DataFrame | None = None,
+            months: queries.TaxMonths | None = None) -> RetentionSection:
+    months = months or queries.tax_months(period)
+    ents = classify(queries.enterprise_tax(period, months) if enterprises is None else enterprises, period)
+    at_risk = flag_reasons(ents, period, months)
     buildings = _buildings(ents, at_risk)
     section = RetentionSection(
         period=period,
@@ -142,6 +148,17 @@ def collect(period: Period, enterprises: pd.DataFrame | None = None) -> Retentio
     )
     if ents.empty:
         section.notes.append("No enterprises are registered: there is nothing to report on retention.")
+    expected = [shift(period.month, -k) for k in range(DROP_MONTHS)]
+    if len(months.recent) < DROP_MONTHS:
+        section.notes.append(
+            f"Fewer than {DROP_MONTHS} months of tax data in the twelve months to {period}: the tax-drop "
+            "early-warning flag is not evaluated."
+        )
+    elif months.recent != expected:
+        section.notes.append(
+            "The tax-drop flag compares the last three months with tax data ("
+            + ", ".join(reversed(months.recent)) + ") with the same months a year earlier."
+        )
     return section
 
 

@@ -76,11 +76,11 @@ def collect(period: Period) -> ServiceSection:
                      "missed": missed, "pending": pending, "rate": _rate(on_time, on_time + missed)})
     on_time = pd.DataFrame(rows)
 
-    breaches = milestones[milestones["outcome"] == "missed"].copy() if len(milestones) else milestones.copy()
+    breaches = queries.breached_milestones(period)
     breaches["milestone"] = breaches["kind"].map(lambda v: MilestoneKind(v).label)
     breaches["met"] = breaches["met_at"].map(lambda v: v if v is not None and not pd.isna(v) else "not met")
 
-    overdue = _open_and_overdue(received, milestones)
+    overdue = _open_and_overdue(queries.open_and_overdue(period))
     section = ServiceSection(
         period=period, received=received, milestones=milestones, on_time=on_time,
         breakdowns=_breakdowns(received), breaches=breaches.reset_index(drop=True), overdue=overdue,
@@ -91,15 +91,15 @@ def collect(period: Period) -> ServiceSection:
     return section
 
 
-def _open_and_overdue(received: pd.DataFrame, milestones: pd.DataFrame) -> pd.DataFrame:
+def _open_and_overdue(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per request, its overdue milestones named."""
     columns = ["reference", "enterprise", "topic", "state_label", "received_at", "overdue_milestones", "title"]
-    if received.empty or milestones.empty:
+    if rows.empty:
         return pd.DataFrame(columns=columns)
-    late = milestones[milestones["overdue"]]
-    by_request = late.groupby("request_id")["kind"].agg(
+    grouped = rows.groupby("request_id", sort=False)
+    frame = grouped.first()
+    frame["overdue_milestones"] = grouped["kind"].agg(
         lambda kinds: ", ".join(MilestoneKind(k).label for k in dict.fromkeys(kinds)))
-    frame = received[received["state"].isin(_OPEN) & received["id"].isin(by_request.index)].copy()
-    frame["overdue_milestones"] = frame["id"].map(by_request)
     frame["state_label"] = frame["state"].map(lambda v: State(v).label)
     return frame[columns].reset_index(drop=True)
 
@@ -140,11 +140,12 @@ DEFINITIONS = {
     "On site on time": "The same rate for the on-site milestone (arrive within 15 minutes under 51530).",
     "Solved or plan on time": "The same rate for the solved-or-plan milestone (solve, or give a plan, within 30 "
                               "minutes under 51530; staged deadlines for tracked requests).",
-    "Breaches": "Milestones of the requests received in the month that were missed as of its end (met late or "
-                "still unmet past due) — open requests included.",
+    "Breaches": "Milestones due in the month that were missed as of its end (met late, or still unmet) — "
+                "whatever month their request was received in, open requests included.",
     "Open at month end": "Requests received in the month still open at its end (submitted, accepted, on site, "
                          "plan given or reopened).",
-    "Open and overdue": "Requests received in the month, open at its end, with a milestone unmet past its due time.",
+    "Open and overdue": "Requests open at the end of the month — received in it or earlier — with a milestone "
+                        "unmet past its due time.",
     "Satisfaction rate": "Ratings of 4 or 5 given in the month ÷ all ratings given in the month.",
 }
 
@@ -198,7 +199,7 @@ def write(book: Book, s: ServiceSection) -> None:
         Col("reference", "Reference"), Col("enterprise", "Enterprise"), Col("topic", "Topic"),
         Col("milestone", "Milestone"), Col("cycle", "Cycle", "int"), Col("due_at", "Due (Shanghai time)", "datetime"),
         Col("met", "Met (Shanghai time)", "datetime"),
-    ], empty_note="No milestone was missed.")
+    ], empty_note="No milestone due in the month was missed.")
     book.table(book.sheet("Open and overdue"), s.overdue, [
         Col("reference", "Reference"), Col("enterprise", "Enterprise"), Col("topic", "Topic"),
         Col("state_label", "State at month end"), Col("received_at", "Received (Shanghai time)", "datetime"),

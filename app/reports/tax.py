@@ -67,10 +67,12 @@ class TaxSection:
         return int((self.buildings["tier"] == tier.value).sum()) if len(self.buildings) else 0
 
 
-def collect(period: Period, enterprises: pd.DataFrame | None = None) -> TaxSection:
-    """Gather the tax report's figures (`enterprises` is queries.enterprise_tax(period), shared with the
-    retention report in the pack)."""
-    ents = queries.enterprise_tax(period) if enterprises is None else enterprises
+def collect(period: Period, enterprises: pd.DataFrame | None = None,
+            months: queries.TaxMonths | None = None) -> TaxSection:
+    """Gather the tax report's figures (`enterprises` is queries.enterprise_tax(period, months), shared
+    with the retention report in the pack)."""
+    months = months or queries.tax_months(period)
+    ents = queries.enterprise_tax(period, months) if enterprises is None else enterprises
     ytd = total(ents["ytd_tax"])
     section = TaxSection(
         period=period,
@@ -85,8 +87,14 @@ def collect(period: Period, enterprises: pd.DataFrame | None = None) -> TaxSecti
         headquarters=_headquarters(ents, ytd),
         trend=_trend(period),
     )
-    if section.trend.empty or section.trend.iloc[-1]["records"] == 0:
+    if not months.has_month:
         section.notes.append(f"No tax records have been imported for {period}: the month's figures are zero.")
+    through = months.ytd_through
+    if through and through != period.month:
+        section.notes.append(
+            f"Year-on-year growth compares January to {through} (the last month with tax data) with the same "
+            f"months of {period.year - 1}."
+        )
     return section
 
 

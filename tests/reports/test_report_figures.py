@@ -156,6 +156,22 @@ def test_tax_trend_twelve_months_against_last_year(tax_data):
     assert money(rows[0]["Total tax"]) == Decimal("555.00")  # 2025-04
 
 
+def test_a_month_not_yet_imported_is_compared_over_the_months_that_have_data(make_enterprise, make_tax):
+    """Tax arrives late: the April report, made before April's file, compares January-March."""
+    e = make_enterprise(name="Steady Growth")
+    for month in ("01", "02", "03", "04"):
+        make_tax(e, f"2025-{month}", "100.00")
+    for month in ("01", "02", "03"):
+        make_tax(e, f"2026-{month}", "110.00")
+    book = build("tax", "2026-04")
+    s = summary(book)
+    assert s["Total tax (month)"] == 0
+    assert s["YoY growth (YTD)"] == pytest.approx(330 / 300 - 1)
+    notes = [c for row in book["Cover"].iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert any("No tax records have been imported for 2026-04" in n for n in notes)
+    assert any("January to 2026-03" in n for n in notes)
+
+
 # --------------------------------------------------------------------------- retention
 
 
@@ -202,6 +218,11 @@ def risk_data(db, make_enterprise, make_tax, make_request, make_user):
         return e
 
     drop("Down Thirty", "70.00")  # exactly -30 % in each month: flagged
+    falling = make_enterprise(name="Falling Two Months")  # flagged in April only if a missing month were a drop
+    for month, last, this in (("01", "100.00", "100.00"), ("02", "100.00", "70.00"), ("03", "100.00", "70.00")):
+        make_tax(falling, f"2025-{month}", last)
+        make_tax(falling, f"2026-{month}", this)
+    make_tax(falling, "2025-04", "100.00")
     drop("Down Twenty-Nine", "71.00")  # March only -29 %: not flagged
     drop("Gone Anyway", "0.00", status=EnterpriseStatus.moved_out, moved_out_on=date(2026, 2, 1),
          move_out_reason="Left", relocation_intent_on=date(2026, 1, 5), relocation_intent_note="Told us")
@@ -259,6 +280,18 @@ def test_at_risk_flags_each_with_its_reason(risk_data):
     assert all(c.data_type == "s" for c in cells)
 
 
+def test_the_tax_drop_flag_skips_a_month_not_yet_imported(risk_data):
+    """April's report, made before April's tax file: the flag looks at January-March, not at a
+    missing April that would read as a 100 % drop."""
+    book = build("retention", "2026-04")
+    rows = {r["Enterprise"]: r for r in table(book, "At risk")}
+    assert "Falling Two Months" not in rows
+    assert rows["Down Thirty"]["Tax down ≥ 30 % YoY (3 months)"] == "Yes"
+    assert "2026-01 −30.0 %, 2026-02 −30.0 %, 2026-03 −30.0 %" in rows["Down Thirty"]["Reasons"]
+    notes = [c for row in book["Cover"].iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert any("last three months with tax data (2026-01, 2026-02, 2026-03)" in n for n in notes)
+
+
 # --------------------------------------------------------------------------- service
 
 
@@ -310,7 +343,9 @@ def service_data(db, make_request, make_user, make_enterprise):
     act(feb, "2026-02-27 10:10", "resolve")
     act(feb, "2026-03-03 09:00", "confirm", rating=3)
     new("2026-04-01 00:10")  # April: not counted
+    backlog = new("2026-02-26 10:00")  # February, never answered: still open and overdue at the end of March
     clock.freeze(None)
+    return {"q2": q2.reference, "q4": new_q4.reference, "backlog": backlog.reference}
 
 
 def test_service_on_time_rates_count_open_and_overdue(service_data):
@@ -323,16 +358,29 @@ def test_service_on_time_rates_count_open_and_overdue(service_data):
     # On site: q1, q10 c1 on time; q2 late, q3 and q6 unmet past due, q10 c2 missed; q4 not yet due.
     assert s["On site on time"] == pytest.approx(2 / 6)
     assert s["Solved or plan on time"] == pytest.approx(2 / 6)
+    # Breaches: milestones due in March and missed (q2 x3, q3 x2, q6 x2, q10's second cycle x3); the
+    # February backlog's fell due in February.
     assert s["Breaches"] == 10
-    assert s["Open at month end"] == 4  # q3, q4, q6 (accepted then), q10 (reopened)
-    assert s["Open and overdue"] == 3  # q3, q6, q10
+    assert s["Open at month end"] == 4  # of March's requests: q3, q4, q6 (accepted then), q10 (reopened)
+    assert s["Open and overdue"] == 4  # q3, q6, q10 and the February backlog
     # Ratings given in March: 5 (q1), 1 (q10), 3 (February's request) -> one of three satisfied.
     assert s["Satisfaction rate"] == pytest.approx(1 / 3)
     rates = {r["Milestone"]: r for r in table(book, "51530 on time")}
     assert (rates["On site"]["On time"], rates["On site"]["Missed"], rates["On site"]["Not yet due at month end"]) == (2, 4, 1)
     assert len(book["51530 on time"]._charts) == 1
     states = {r["Reference"]: r["State at month end"] for r in table(book, "Open and overdue")}
-    assert sorted(states.values()) == ["Accepted", "Accepted", "Reopened"]
+    assert sorted(states.values()) == ["Accepted", "Accepted", "Reopened", "Submitted"]
+    assert service_data["backlog"] in states
+    breaches = table(book, "Breaches")
+    assert service_data["backlog"] not in {r["Reference"] for r in breaches}
+    assert {r["Milestone"] for r in breaches if r["Reference"] == service_data["q2"]} == {
+        "Respond", "On site", "Solved or plan"}
+
+
+def test_a_milestone_due_after_the_month_is_a_breach_of_the_next(service_data):
+    """q4 came in at 23:50 on 31 March: its on-site milestone fell due, unmet, on 1 April."""
+    april = table(build("service", "2026-04"), "Breaches")
+    assert {r["Milestone"] for r in april if r["Reference"] == service_data["q4"]} == {"On site", "Solved or plan"}
 
 
 # --------------------------------------------------------------------------- pack and empty months
