@@ -2,7 +2,9 @@
 
 Months are Shanghai calendar months: a request received at 23:30 on 31 March Shanghai time
 (15:30 UTC) belongs to March. ``as_of`` is the end of the month as a UTC instant: every figure
-is "as of the end of M", so a report for a closed month reads the same whenever it is generated.
+is "as of the end of M": request states, milestones and ratings are taken from their timestamps,
+so they read the same whenever the report is generated. Enterprise attributes that have no
+history (building, key tier, registered-in-district) are taken as currently recorded.
 """
 from __future__ import annotations
 
