@@ -15,6 +15,7 @@ from app.pagination import paginate_rows
 from app.params import id_arg, page_arg
 from app.permissions import EDITORS, STAFF, get_building_or_404, get_enterprise_or_404, roles_required
 from app.registry.forms import BuildingForm, EnterpriseForm, MoveOutForm
+from app.reports.period import Period, PeriodError
 from app.services import tax
 from app.services.registry import RegistryError, move_out, save_building, save_enterprise
 
@@ -39,8 +40,13 @@ def _apply_sort(stmt, sort: str, columns: dict, default: str):
 @bp.route("/buildings")
 @roles_required(STAFF)
 def buildings():
-    """Buildings with their year-to-date tax and derived tier; filter by grid and tier, search by name."""
-    month = tax.latest_month()
+    """Buildings with their year-to-date tax and derived tier; filter by grid and tier, search by name.
+
+    Figures are for ?month=YYYY-MM (the dashboard's tiles link here with theirs), by default the
+    latest month with tax data.
+    """
+    chosen = _month_arg()
+    month = chosen or tax.latest_month()
     q = request.args.get("q", "").strip()
     grid_id = id_arg("grid")
     tier = request.args.get("tier", "")
@@ -86,8 +92,16 @@ def buildings():
     grids = db.session.execute(select(Grid.id, Grid.name).order_by(Grid.name)).all()
     return render_template(
         "registry/buildings.html", page=page, month=month, grids=grids, tiers=list(TaxTier),
-        q=q, grid_id=grid_id, tier=tier, sort=sort,
+        q=q, grid_id=grid_id, tier=tier, sort=sort, chosen=chosen,
     )
+
+
+def _month_arg() -> str | None:
+    """?month= when it is a month as YYYY-MM, else None (ignored, like any filter that is not valid)."""
+    try:
+        return Period.parse(request.args["month"]).month if request.args.get("month") else None
+    except PeriodError:
+        return None
 
 
 @bp.route("/buildings/new", methods=["GET", "POST"])
