@@ -7,9 +7,15 @@ STAMP := $(VENV)/.requirements.stamp
 FLASK := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?=
 RUN_ARGS ?=
+# Translations: the .po files are the source (committed); the .mo files are compiled from them
+# by make whenever a .po changes (git ignores them), so a fresh clone's `make run` / `make test` work.
+PYBABEL := $(BIN)/pybabel
+TRANSLATIONS := app/translations
+POT := $(TRANSLATIONS)/messages.pot
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test migrate seed worker clean
+.PHONY: help venv run test migrate seed worker clean translations translations-compile
 
 help:
 	@echo "make run      set up, migrate, load demo data, start Redis + worker + web on http://127.0.0.1:5000"
@@ -17,6 +23,7 @@ help:
 	@echo "make migrate  apply database migrations (flask db upgrade)"
 	@echo "make seed     load the demo district (idempotent)"
 	@echo "make worker   run an RQ worker against REDIS_URL"
+	@echo "make translations  extract the strings into $(POT), update each .po, compile (README: Translations)"
 	@echo "make clean    remove .venv and instance/ (the SQLite database and embedded Redis data)"
 
 $(BIN)/python:
@@ -28,20 +35,35 @@ $(STAMP): requirements.txt | $(BIN)/python
 
 venv: $(STAMP)
 
-run: venv
+run: venv $(MO_FILES)
 	$(BIN)/python scripts/run.py $(RUN_ARGS)
 
-test: venv
+test: venv $(MO_FILES)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 migrate: venv
 	@mkdir -p instance
 	$(FLASK) db upgrade
 
+# Compile a catalogue when its .po is newer (fuzzy entries are left out: they show in English).
+%.mo: %.po | $(STAMP)
+	$(PYBABEL) -q compile -i $< -o $@
+
+translations-compile: $(MO_FILES)
+
+# Extract every wrapped string (babel.cfg says where), merge into each language's .po, compile,
+# and say how much is left to translate.
+translations: venv
+	$(PYBABEL) -q extract -F babel.cfg --sort-by-file --add-location=file --no-wrap \
+		--project="Business District Butler" --copyright-holder="Jing'an Temple Sub-district Office" \
+		-o $(POT) .
+	$(PYBABEL) -q update -i $(POT) -d $(TRANSLATIONS) --no-wrap --ignore-obsolete --ignore-pot-creation-date --previous
+	$(PYBABEL) compile -d $(TRANSLATIONS) --statistics
+
 seed: migrate
 	$(FLASK) seed-demo
 
-worker: venv
+worker: venv $(MO_FILES)
 	$(FLASK) worker
 
 clean:

@@ -39,6 +39,10 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     RQ_QUEUES = ["default"]
     TIMEZONE = "Asia/Shanghai"
+    # Interface language (app/i18n.py lists the languages): English unless the user chose otherwise.
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = TIMEZONE
+    LANGUAGE_COOKIE = "lang"  # the choice made before logging in (login page); a year
     PER_PAGE = 25
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15

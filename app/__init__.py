@@ -62,8 +62,10 @@ def create_app(config: type[Config] = Config) -> Flask:
 
     from app import errors, formatting
     from app.cli import register_cli
+    from app.i18n import init_i18n
     from app.queue import init_queue
 
+    init_i18n(app)  # locale selector, the language switch's route, {{ _('...') }} in templates
     errors.register(app)
     formatting.register(app)
     init_queue(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -25,12 +26,13 @@ class Role(str, enum.Enum):
         return ROLE_LABELS[self]
 
 
+# Lazy: translated when shown, in the language of whoever is looking.
 ROLE_LABELS = {
-    Role.officer: "Liaison officer",
-    Role.chief: "Chief liaison",
-    Role.leader: "Leadership",
-    Role.admin: "Administrator",
-    Role.enterprise: "Enterprise contact",
+    Role.officer: _l("Liaison officer"),
+    Role.chief: _l("Chief liaison"),
+    Role.leader: _l("Leadership"),
+    Role.admin: _l("Administrator"),
+    Role.enterprise: _l("Enterprise contact"),
 }
 
 
@@ -70,6 +72,8 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Interface language chosen with the top bar's switch (app/i18n.py LANGUAGES); None: not chosen.
+    locale: Mapped[str | None] = mapped_column(String(16))
 
     enterprise: Mapped["Enterprise | None"] = relationship(  # noqa: F821
         foreign_keys=[enterprise_id], back_populates="contacts"
