@@ -7,12 +7,14 @@ A job receives the id of its run row (ReportRun or ImportRun) and works inside `
         run.stored_name = name   # committed with status "done"
 
 The run is marked running (and committed) before the work, done after it. On an exception the
-work is rolled back and the error recorded: a *transient* failure (database or Redis connection,
-a full disk) is left "queued" for RQ's ``Retry`` while attempts remain; anything else fails at
-once, without retries, because repeating it would fail the same way.
+work is rolled back and the error recorded: a *transient* failure (a lost database or Redis
+connection, a locked SQLite database, a full disk: see ``is_transient``) is left "queued" for RQ's
+``Retry`` while attempts remain; anything else fails at once, without retries, because repeating
+it would fail the same way.
 """
 from __future__ import annotations
 
+import errno
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +24,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutErr
 from rq import Retry, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as PoolTimeoutError
+from xlsxwriter.exceptions import FileCreateError
 
 from app import clock
 from app.extensions import db
@@ -45,13 +48,47 @@ class JobFailure(Exception):
     """A failure whose message is meant for the user (shown on the run as it is)."""
 
 
+#: I/O errors that may pass on their own: a full disk or quota, a failing or busy device, a network
+#: (or network file system) hiccup. A missing folder, a file in the way or a refused permission
+#: (ENOENT, EISDIR, ENOTDIR, EACCES...) is a misconfiguration: it would fail the same way again.
+TRANSIENT_ERRNOS = frozenset({
+    errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EAGAIN, errno.EBUSY, errno.EINTR, errno.ENOMEM, errno.ENOBUFS,
+    errno.ENFILE, errno.EMFILE, errno.ETIMEDOUT, errno.ECONNRESET, errno.ECONNREFUSED, errno.ECONNABORTED,
+    errno.EPIPE, errno.ENETDOWN, errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ESTALE,
+})
+#: SQLite's primary result codes that may pass: SQLITE_BUSY ("database is locked"), SQLITE_LOCKED,
+#: SQLITE_IOERR, SQLITE_FULL. SQLITE_ERROR ("no such table", a syntax error) is not among them.
+SQLITE_TRANSIENT = frozenset({5, 6, 10, 13})
+#: PostgreSQL SQLSTATEs that may pass, besides class 08 (connection exception): the server shutting
+#: down or starting (57P01-57P03), too many connections, a disk full, a serialization failure, a deadlock.
+POSTGRES_TRANSIENT = frozenset({"57P01", "57P02", "57P03", "53300", "53100", "40001", "40P01"})
+
+
+def _transient_database_error(exc: DBAPIError) -> bool:
+    if exc.connection_invalidated:  # SQLAlchemy recognised a lost connection and dropped it from the pool
+        return True
+    orig = exc.orig
+    sqlite_code = getattr(orig, "sqlite_errorcode", None)
+    if sqlite_code is not None:
+        return sqlite_code & 0xFF in SQLITE_TRANSIENT  # an extended code keeps the primary one in its low byte
+    if hasattr(orig, "sqlstate"):  # psycopg
+        if orig.sqlstate is None:  # raised by the client, not the server: connecting failed or the link broke
+            return isinstance(exc, OperationalError)
+        return orig.sqlstate.startswith("08") or orig.sqlstate in POSTGRES_TRANSIENT
+    return False
+
+
 def is_transient(exc: BaseException) -> bool:
-    """A failure that may pass on its own: a lost database or Redis connection, an I/O error."""
-    if isinstance(exc, OperationalError):
+    """A failure that may pass on its own: a lost or refused database or Redis connection, a locked SQLite
+    database, a full disk; not a missing table, folder or permission, nor a bug."""
+    if isinstance(exc, FileCreateError):  # XlsxWriter wraps the OSError of saving the workbook
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else exc.__context__
+        return cause is not None and is_transient(cause)
+    if isinstance(exc, DBAPIError):
+        return _transient_database_error(exc)
+    if isinstance(exc, (RedisConnectionError, RedisTimeoutError, PoolTimeoutError, ConnectionError, TimeoutError)):
         return True
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError, OSError))
+    return isinstance(exc, OSError) and exc.errno in TRANSIENT_ERRNOS
 
 
 def describe(exc: BaseException) -> str:

@@ -117,7 +117,8 @@ def test_a_transient_failure_is_retried_by_rq(app, db, make_user, report_folder,
     def flaky(kind, period, out, **kw):
         calls.append(out)
         if len(calls) == 1:
-            raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"),
+                                   connection_invalidated=True)
         real(kind, period, out, **kw)
 
     monkeypatch.setattr(service, "build_report", flaky)

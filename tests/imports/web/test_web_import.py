@@ -300,7 +300,8 @@ def test_a_transient_failure_leaves_the_run_queued_for_a_retry(app, browser, off
     from sqlalchemy.exc import OperationalError
 
     def lost_connection(*args, **kwargs):
-        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"),
+                               connection_invalidated=True)
 
     monkeypatch.setitem(import_job.SERVICES, ImportKind.tax, lost_connection)
     run_id = run_id_of(upload(tax_csv([(two[0].uscc, "2026-10", 1, 1)]), "tax.csv"))
