@@ -92,11 +92,11 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def describe(exc: BaseException) -> str:
-    """The error shown on a failed run: the message of a JobFailure, else the exception's type and text."""
+    """The error shown on a failed run: the message of a JobFailure, else only the exception's type (its
+    text may name hosts, ports or paths; it goes to the log with the traceback)."""
     if isinstance(exc, JobFailure):
         return str(exc)
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}"[:1000] if text else type(exc).__name__
+    return f"The job failed unexpectedly ({type(exc).__name__}); it has been logged."
 
 
 def set_progress(fraction: float) -> None:
@@ -138,7 +138,10 @@ def tracked_run(model: type[Run], run_id: int) -> Iterator[Run]:
         run.status = RunStatus.queued if retrying else RunStatus.failed
         run.finished_at = None if retrying else clock.now()
         db.session.commit()
-        log.warning("%s %s failed%s: %s", model.__name__, run_id, " (retrying)" if retrying else "", run.error)
+        if isinstance(exc, JobFailure):
+            log.warning("%s %s failed: %s", model.__name__, run_id, exc)
+        else:
+            log.error("%s %s failed%s", model.__name__, run_id, " (retrying)" if retrying else "", exc_info=exc)
         raise
     else:
         run.status = RunStatus.done

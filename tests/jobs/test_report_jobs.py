@@ -91,7 +91,8 @@ def test_the_workbook_is_written_under_a_temporary_name_first(app, db, make_user
     assert os.listdir(report_folder) == [run.stored_name]
 
 
-def test_a_failing_build_fails_the_run_once_and_leaves_no_file(app, db, make_user, report_folder, monkeypatch, work):
+def test_a_failing_build_fails_the_run_once_and_leaves_no_file(app, db, make_user, report_folder, monkeypatch, work,
+                                                               caplog):
     def broken(kind, period, out, **kw):
         Path(out).write_bytes(b"PK half a workbook")
         raise ValueError("the tax table has no rows for 2026-02")
@@ -103,7 +104,8 @@ def test_a_failing_build_fails_the_run_once_and_leaves_no_file(app, db, make_use
 
     db.session.expire_all()
     assert run.status is RunStatus.failed and run.attempts == 1
-    assert run.error == "ValueError: the tax table has no rows for 2026-02"
+    assert run.error == "The job failed unexpectedly (ValueError); it has been logged."
+    assert "Traceback" in caplog.text and "ValueError: the tax table has no rows for 2026-02" in caplog.text
     assert run.stored_name is None and run.size is None and run.finished_at == T0
     assert os.listdir(report_folder) == []  # the partial temporary file is gone
     job = get_queue().fetch_job(run.job_id)
@@ -127,7 +129,7 @@ def test_a_transient_failure_is_retried_by_rq(app, db, make_user, report_folder,
     work()
     db.session.expire_all()
     assert run.status is RunStatus.queued and run.attempts == 1
-    assert run.error.startswith("OperationalError") and run.error.endswith("(will retry)")
+    assert run.error == "The job failed unexpectedly (OperationalError); it has been logged. (will retry)"
     assert list(scheduled()) == [run.job_id]  # RQ's Retry: back in 10 seconds
     assert os.listdir(report_folder) == []
 

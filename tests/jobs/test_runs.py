@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 from xlsxwriter.exceptions import FileCreateError
 
-from app.jobs.runs import is_transient
+from app.jobs.runs import JobFailure, describe, is_transient
 
 
 def raised(action) -> BaseException:
@@ -98,3 +98,11 @@ def test_redis_outages_are_transient_program_errors_are_not():
     assert is_transient(RedisConnectionError("Connection refused"))
     assert not is_transient(ValueError("the tax table has no rows for 2026-02"))
     assert not is_transient(KeyError("kind"))
+
+
+def test_a_job_failure_is_shown_as_it_is_anything_else_without_its_text():
+    assert describe(JobFailure("The sheet is missing the column district_tax.")) == (
+        "The sheet is missing the column district_tax.")
+    leak = wrapped(Exception('connection to server at "db.internal" (10.0.0.5), port 5432 failed'))
+    assert describe(leak) == "The job failed unexpectedly (OperationalError); it has been logged."
+    assert describe(ValueError()) == "The job failed unexpectedly (ValueError); it has been logged."

@@ -312,5 +312,6 @@ def test_a_transient_failure_leaves_the_run_queued_for_a_retry(app, browser, off
     assert run.status is RunStatus.queued and run.attempts == 1 and run.error.endswith("(will retry)")
     assert Job.fetch(run.job_id, connection=get_redis()).get_status() == JobStatus.SCHEDULED
     page = browser.get(f"/imports/runs/{run_id}").get_data(as_text=True)
-    assert "The last attempt stopped: OperationalError" in page and "js/progress.js" in page
+    assert "The last attempt stopped: The job failed unexpectedly (OperationalError)" in page
+    assert "server closed" not in page and "js/progress.js" in page
     assert browser.get(f"/imports/runs/{run_id}/status").get_json()["finished"] is False
