@@ -1,4 +1,5 @@
-"""Flask CLI commands: create-user, seed-demo, worker, enqueue-ping, scan-sla, import-tax, import-enterprises, report."""
+"""Flask CLI commands: create-user, seed-demo, worker, enqueue-ping, scan-sla, import-tax, import-enterprises, report,
+rebuild-summaries."""
 from __future__ import annotations
 
 import click
@@ -17,6 +18,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(import_tax)
     app.cli.add_command(import_enterprises)
     app.cli.add_command(report)
+    app.cli.add_command(rebuild_summaries)
 
 
 @click.command("create-user")
@@ -82,6 +84,18 @@ def scan_sla() -> None:
     count = scan_breaches()
     db.session.commit()
     click.echo(f"{count} breach{'es' if count != 1 else ''} marked")
+
+
+@click.command("rebuild-summaries")
+def rebuild_summaries() -> None:
+    """Recompute the dashboard's tax per building and month from every tax record, and forget the
+    stored service figures of ended months (after loading data behind the app's back, e.g. with SQL)."""
+    from app.services.summaries import forget_service_months, rebuild_tax_summary
+
+    rows = rebuild_tax_summary()
+    forget_service_months()
+    db.session.commit()
+    click.echo(f"{rows} building-month rows of tax; service figures of ended months will be computed again")
 
 
 @click.command("enqueue-ping")

@@ -1169,6 +1169,12 @@ def seed(today: date | None = None, now: datetime | None = None) -> SeedSummary:
     contact = _seed_contact(plan, enterprises, summary)
     _seed_tax(plan, enterprises, summary)
     _seed_service(plan, today, now, enterprises, staff, summary)
+    # The dashboard's derived tables: tax per building for the months seeded, and no stored figures
+    # of ended months (the demo writes history with past times, which the app itself never does).
+    from app.services.summaries import forget_service_months, refresh_tax_months
+
+    refresh_tax_months(plan.months)
+    forget_service_months()
     summary.accounts = [(s.email, s.role.value) for s in [*STAFF[:4], contact, *STAFF[4:]]]
     db.session.flush()
     return summary

@@ -5,6 +5,7 @@ from app.models.portal import Attachment, AuditEvent, AuditKind, Invitation
 from app.models.reference import Department, HandlingMode, SLAPolicy, Topic
 from app.models.request import Milestone, ReferenceCounter, RequestEvent, ServiceRequest, Visit
 from app.models.runs import ImportKind, ImportRun, ReportKind, ReportRun, RunStatus
+from app.models.summaries import BuildingTaxMonth, ServiceMonth
 from app.models.tax import TaxRecord
 from app.models.workflow import OPEN_STATES, Category, Channel, EventKind, Level, MilestoneKind, Priority, State
 from app.models.user import Role, User
@@ -17,5 +18,6 @@ __all__ = [
     "Milestone", "ReferenceCounter", "RequestEvent", "ServiceRequest", "Visit",
     "Attachment", "AuditEvent", "AuditKind", "Invitation",
     "ImportKind", "ImportRun", "ReportKind", "ReportRun", "RunStatus",
+    "BuildingTaxMonth", "ServiceMonth",
     "OPEN_STATES", "Category", "Channel", "EventKind", "Level", "MilestoneKind", "Priority", "State",
 ]

@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import select
 
 from app.extensions import db
-from app.services import flush_unique
+from app.services import flush_unique, summaries
 from app.models import Building, Enterprise, EnterpriseStatus, HQType, KeyTier, User
 
 
@@ -52,6 +52,7 @@ def save_enterprise(enterprise: Enterprise | None, data: dict, uscc_override: bo
     if enterprise is None:
         enterprise = Enterprise()
         db.session.add(enterprise)
+    moved_from = enterprise.building_id if enterprise.id is not None else data["building_id"]
     data["hq_type"] = HQType(data["hq_type"])
     data["key_tier"] = KeyTier(data["key_tier"])
     if enterprise.status is EnterpriseStatus.moved_out:
@@ -64,6 +65,8 @@ def save_enterprise(enterprise: Enterprise | None, data: dict, uscc_override: bo
         setattr(enterprise, key, data[key])
     enterprise.uscc_override = uscc_override
     flush_unique(RegistryError("This USCC is already registered to another enterprise.", "uscc"))
+    if enterprise.building_id != moved_from:  # its tax now counts for the other building
+        summaries.refresh_tax_buildings({moved_from, enterprise.building_id})
     return enterprise
 
 
