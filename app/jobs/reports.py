@@ -39,12 +39,19 @@ FAILURE_TTL = 30 * 24 * 3600  # a failed report job's traceback, for whoever loo
 
 def generate_report(run_id: int) -> str:
     """Build a report run's workbook into REPORT_FOLDER; the file's stored name."""
-    with tracked_run(ReportRun, run_id) as run:
-        folder = Path(current_app.config["REPORT_FOLDER"])
-        folder.mkdir(parents=True, exist_ok=True)
-        name = f"{secrets.token_hex(16)}.xlsx"
-        run.size = write_workbook(run.kind, run.period, folder / name, progress=set_progress, locale=run.locale)
-        run.stored_name = name
+    path = None
+    try:
+        with tracked_run(ReportRun, run_id) as run:
+            folder = Path(current_app.config["REPORT_FOLDER"])
+            folder.mkdir(parents=True, exist_ok=True)
+            name = f"{secrets.token_hex(16)}.xlsx"
+            path = folder / name
+            run.size = write_workbook(run.kind, run.period, path, progress=set_progress, locale=run.locale)
+            run.stored_name = name
+    except BaseException:
+        if path is not None:  # the run was not committed as done: no run names this file (a retry makes another)
+            path.unlink(missing_ok=True)
+        raise
     return name
 
 

@@ -128,6 +128,9 @@ def tracked_run(model: type[Run], run_id: int) -> Iterator[Run]:
     db.session.commit()
     try:
         yield run
+        run.status = RunStatus.done
+        run.finished_at = clock.now()
+        db.session.commit()  # inside the try: a failing final commit is recorded like any failure
     except BaseException as exc:
         db.session.rollback()
         retrying = job is not None and job.should_retry and is_transient(exc)
@@ -143,10 +146,6 @@ def tracked_run(model: type[Run], run_id: int) -> Iterator[Run]:
         else:
             log.error("%s %s failed%s", model.__name__, run_id, " (retrying)" if retrying else "", exc_info=exc)
         raise
-    else:
-        run.status = RunStatus.done
-        run.finished_at = clock.now()
-        db.session.commit()
 
 
 def progress_of(run) -> int:

@@ -227,3 +227,36 @@ def test_the_monthly_job_run_directly_twice(app, db):
     second = build_monthly_pack("2026-02")
     assert first is not None and second is None
     assert db.session.scalar(select(func.count()).select_from(ReportRun)) == 1
+
+
+def test_a_failing_final_commit_is_recorded_and_leaves_no_file(app, db, make_user, report_folder, monkeypatch, work):
+    """The run is committed as done after the rename: if that commit fails, the failure is recorded like any
+    other (here a lost connection: retried) and the renamed workbook is removed, so the retry writes the only one."""
+    real = service.build_report
+
+    def lose_the_connection_at_the_end(kind, period, out, **kw):
+        real(kind, period, out, **kw)
+        real_commit = db.session.commit
+
+        def broken_commit():
+            monkeypatch.setattr(db.session, "commit", real_commit)
+            raise OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"),
+                                   connection_invalidated=True)
+
+        monkeypatch.setattr(db.session, "commit", broken_commit)
+
+    monkeypatch.setattr(service, "build_report", lose_the_connection_at_the_end)
+    run = queued_run(db, make_user)
+
+    work()
+    db.session.expire_all()
+    assert run.status is RunStatus.queued and run.error.endswith("(will retry)") and run.stored_name is None
+    assert os.listdir(report_folder) == []
+    assert list(scheduled()) == [run.job_id]
+
+    monkeypatch.setattr(service, "build_report", real)
+    release_scheduled(run.job_id)
+    work()
+    db.session.expire_all()
+    assert run.status is RunStatus.done and run.attempts == 2
+    assert os.listdir(report_folder) == [run.stored_name]
