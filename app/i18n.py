@@ -17,7 +17,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 
-from app.auth.views import _safe_next
+from app.auth.views import _safe_next, home_for
 from app.extensions import babel, db
 from app.forms import options
 from app.permissions import public
@@ -93,7 +93,8 @@ def switch():
     if current_user.is_authenticated and current_user.locale != code:
         current_user.locale = code
         db.session.commit()
-    response = redirect(_safe_next(form.next.data) or url_for("auth.login"))
+    home = home_for(current_user.role) if current_user.is_authenticated else url_for("auth.login")
+    response = redirect(_safe_next(form.next.data) or home)
     _set_cookie(response, code)
     return response
 
@@ -108,7 +109,7 @@ def _set_cookie(response, code: str) -> None:
 def _remember_user_choice(response):
     """Keep the cookie in step with a logged-in user's saved language, so the login page after
     logging out (and the flash it shows) stays in that language."""
-    if current_user.is_authenticated and supported(current_user.locale):
+    if request.endpoint != "static" and current_user.is_authenticated and supported(current_user.locale):
         if request.cookies.get(current_app.config["LANGUAGE_COOKIE"]) != current_user.locale:
             _set_cookie(response, current_user.locale)
     if g.get("locale_from_header"):
@@ -122,7 +123,6 @@ def _template_globals() -> dict:
         "LANGUAGES": LANGUAGES,
         "current_locale": locale,
         "html_lang": locale.replace("_", "-"),  # BCP 47: zh-Hans-CN
-        "language_form": LanguageForm,
     }
 
 

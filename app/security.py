@@ -12,6 +12,7 @@ import time
 
 import redis
 from flask import Flask, Response, current_app, render_template, request
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
@@ -105,6 +106,10 @@ def too_many_requests(error: RateLimitExceeded):
     except redis.RedisError:  # the storage went away between the hit and this page
         wait = 60
     minutes = math.ceil(wait / 60)
-    message = f"{TOO_MANY_LOGINS} Wait {minutes} minute{'s' if minutes != 1 else ''} and try again."
-    body = render_template("errors/error.html", code=429, title="Too many attempts", message=message)
+    message = ngettext(
+        "Too many login attempts for this account or from this address. Wait %(num)d minute and try again.",
+        "Too many login attempts for this account or from this address. Wait %(num)d minutes and try again.",
+        minutes,
+    )
+    body = render_template("errors/error.html", code=429, title=_("Too many attempts"), message=message)
     return body, 429, {"Retry-After": str(wait)}

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _, ngettext
 from sqlalchemy import case, or_, select, update
 from werkzeug.security import generate_password_hash
 
@@ -14,7 +15,6 @@ from app.models.types import utcnow
 from app.models.user import User, find_user_by_email, normalise_email
 from app.services.audit import record
 
-WRONG_CREDENTIALS = "Wrong email or password."
 # Checked against when the email is unknown, so both paths cost one scrypt verification.
 _DUMMY_HASH = generate_password_hash("not-a-password", method="scrypt")
 
@@ -22,14 +22,19 @@ _DUMMY_HASH = generate_password_hash("not-a-password", method="scrypt")
 @dataclass
 class LoginResult:
     user: User | None
-    error: str | None = None
+    error: str | None = None  # in the user's language, for the login page
+
+
+def _wrong_credentials() -> str:
+    return _("Wrong email or password.")
 
 
 def _lock_message(until: datetime, now: datetime) -> str:
     minutes = max(1, int((until - now).total_seconds() // 60) + 1)
-    return (
-        "Too many failed attempts: this account is locked. "
-        f"Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+    return ngettext(
+        "Too many failed attempts: this account is locked. Try again in %(num)d minute.",
+        "Too many failed attempts: this account is locked. Try again in %(num)d minutes.",
+        minutes,
     )
 
 
@@ -48,7 +53,7 @@ def authenticate(email: str, password: str, now: datetime | None = None) -> Logi
     if user is None:
         User(password_hash=_DUMMY_HASH).check_password(password)
         record(AuditKind.login_failed, detail=f"no account for {normalise_email(email)[:254]}")
-        return LoginResult(None, WRONG_CREDENTIALS)
+        return LoginResult(None, _wrong_credentials())
     limit = current_app.config["LOGIN_MAX_FAILURES"]
     attempt = _claim_attempt(user, now)
     if attempt is None:  # locked
@@ -61,7 +66,7 @@ def authenticate(email: str, password: str, now: datetime | None = None) -> Logi
     password_ok = user.check_password(password)
     if not password_ok or not user.active:
         record(AuditKind.login_failed, subject=user, detail="account deactivated" if password_ok else "wrong password")
-        return LoginResult(None, _lock(user, now) if attempt >= limit else WRONG_CREDENTIALS)
+        return LoginResult(None, _lock(user, now) if attempt >= limit else _wrong_credentials())
     _write(user, failed_logins=0, locked_until=None, last_login_at=now)
     record(AuditKind.login, actor=user, subject=user)
     return LoginResult(user)
