@@ -27,6 +27,7 @@ from sqlalchemy import case, null, select
 from app.extensions import db
 from app.models import INDUSTRIES, Building, Enterprise, HQType, KeyTier, TaxRecord
 from app.models.types import utcnow
+from app.services import summaries
 from app.uscc import USCCProblem, check as check_uscc, normalise as normalise_uscc
 
 TAX_COLUMNS = ("uscc", "month", "total_tax", "district_tax")
@@ -569,6 +570,7 @@ def _write_tax(parsed: list[TaxRow], result: ImportResult, progress: Progress | 
             result.updated += 1
         changed.append({"enterprise_id": enterprise_id, "month": month, "total_tax": total, "district_tax": district})
     _upsert(TaxRecord.__table__, changed, ["enterprise_id", "month"], {"total_tax": None, "district_tax": None}, progress)
+    summaries.refresh_tax_months({row["month"] for row in changed})
 
 
 _STAGE = "tax_import"
@@ -623,6 +625,8 @@ def _import_tax_by_copy(table: _Table, ids: dict[str, int], overridden: set[str]
         result.inserted, result.updated, result.unchanged = inserted, updated, clean - inserted - updated
         # The upsert bypassed the ORM: objects already loaded must not show their old values.
         db.session.expire_all()
+        if inserted or updated:
+            summaries.refresh_tax_months(connection.exec_driver_sql(f"SELECT DISTINCT month FROM {_STAGE}").scalars())
     connection.exec_driver_sql(f"DROP TABLE {_STAGE}")
     if failure is not None:
         raise failure
@@ -714,7 +718,19 @@ def import_enterprises(source: Source, filename: str | None = None, progress: Pr
         (excluded.hq_type == HQType.none, null()), else_=Enterprise.__table__.c.hq_recognised_on
     )
     _upsert(Enterprise.__table__, changed, ["uscc"], set_, progress)
+    summaries.refresh_tax_buildings(_moved_buildings(stored, changed))
     return result
+
+
+def _moved_buildings(stored: dict[str, tuple], changed: list[dict]) -> set[int | None]:
+    """The buildings that enterprises left or joined: their tax per building changes with them."""
+    at = 2 + _ENTERPRISE_FIELDS.index("building_id")  # a stored row is (uscc, uscc_override, *fields)
+    moved: set[int | None] = set()
+    for row in changed:
+        old = stored.get(row["uscc"])
+        if old is not None and old[at] != row["building_id"]:
+            moved |= {old[at], row["building_id"]}
+    return moved
 
 
 # --------------------------------------------------------------------------- error sheet
