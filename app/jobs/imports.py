@@ -10,7 +10,7 @@ from app.extensions import db
 from app.jobs.runs import JOB_TIMEOUT, RESULT_TTL, RETRY, JobFailure, set_progress, tracked_run
 from app.models import ImportKind, ImportRun
 from app.queue import get_queue
-from app.services.import_files import path_of, save_error_sheet
+from app.services.import_files import discard, path_of, save_error_sheet
 from app.services.imports import ImportFileError, import_enterprises, import_tax
 
 SERVICES = {ImportKind.tax: import_tax, ImportKind.enterprises: import_enterprises}
@@ -26,8 +26,9 @@ def enqueue_import(run: ImportRun) -> None:
 
 
 def run_import(run_id: int) -> dict:
-    """Validate an uploaded import file and apply it, or write its error sheet and change nothing."""
-    with tracked_run(ImportRun, run_id) as run:
+    """Validate an uploaded import file and apply it, or write its error sheet and change nothing; the upload
+    is deleted once the run has ended (kept while a retry is pending)."""
+    with tracked_run(ImportRun, run_id, ended=discard) as run:
         path = path_of(run.stored_name)
         if not path.is_file():
             raise JobFailure("The uploaded file is no longer on the server; upload it again.")

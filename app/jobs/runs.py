@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import errno
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -112,8 +112,12 @@ def set_progress(fraction: float) -> None:
 
 
 @contextmanager
-def tracked_run(model: type[Run], run_id: int) -> Iterator[Run]:
-    """Mark the run running, yield it, then mark it done or record its failure (see the module doc)."""
+def tracked_run(model: type[Run], run_id: int, *, ended: Callable[[Run], object] | None = None) -> Iterator[Run]:
+    """Mark the run running, yield it, then mark it done or record its failure (see the module doc).
+
+    `ended(run)` is called once the run is committed as finished for good (done, or failed with no
+    retry to come), e.g. to delete an input file a retry would still need.
+    """
     run = db.session.get(model, run_id)
     if run is None:
         raise JobFailure(f"{model.__name__} {run_id} does not exist")
@@ -145,7 +149,19 @@ def tracked_run(model: type[Run], run_id: int) -> Iterator[Run]:
             log.warning("%s %s failed: %s", model.__name__, run_id, exc)
         else:
             log.error("%s %s failed%s", model.__name__, run_id, " (retrying)" if retrying else "", exc_info=exc)
+        if not retrying:
+            _call_ended(ended, run)
         raise
+    _call_ended(ended, run)  # outside the try: the run is done, whatever the clean-up does
+
+
+def _call_ended(ended, run) -> None:
+    if ended is None:
+        return
+    try:
+        ended(run)
+    except Exception:
+        log.exception("Clean-up after %s %s failed", type(run).__name__, run.id)
 
 
 def progress_of(run) -> int:

@@ -95,5 +95,5 @@ def read_errors(run: ImportRun, limit: int) -> list[RowError] | None:
 
 
 def discard(run: ImportRun) -> None:
-    """Delete the run's uploaded file (once it can no longer be imported)."""
+    """Delete the run's uploaded file, once its import has ended (its error sheet, if any, stays)."""
     path_of(run.stored_name).unlink(missing_ok=True)

@@ -315,3 +315,39 @@ def test_a_transient_failure_leaves_the_run_queued_for_a_retry(app, browser, off
     assert "The last attempt stopped: The job failed unexpectedly (OperationalError)" in page
     assert "server closed" not in page and "js/progress.js" in page
     assert browser.get(f"/imports/runs/{run_id}/status").get_json()["finished"] is False
+
+
+def test_the_upload_is_deleted_when_the_import_ends_and_kept_while_a_retry_is_pending(
+        app, officer, upload, upload_folder, monkeypatch, two):
+    from rq.registry import ScheduledJobRegistry
+    from sqlalchemy.exc import OperationalError
+
+    from app.queue import get_queue
+
+    a = two[0]
+    done = run_id_of(upload(tax_csv([(a.uscc, "2026-10", 1, 1)]), "tax.csv"))
+    rejected = run_id_of(upload(tax_csv([(a.uscc, "2026-13", 1, 1)]), "bad.csv"))
+    failed = run_id_of(upload("uscc,month,total_tax\n91310106MA1FL0000X,2026-10,1\n", "columns.csv"))
+    work(app)
+    assert [fresh_run(r).status for r in (done, rejected, failed)] == [RunStatus.done, RunStatus.done, RunStatus.failed]
+    assert stored_files(upload_folder) == [fresh_run(rejected).error_file]  # the error sheet is the user's download
+
+    real = import_job.SERVICES[ImportKind.tax]
+
+    def lost_connection(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"),
+                               connection_invalidated=True)
+
+    monkeypatch.setitem(import_job.SERVICES, ImportKind.tax, lost_connection)
+    retried = run_id_of(upload(tax_csv([(a.uscc, "2026-11", 1, 1)]), "tax.csv"))
+    work(app)
+    run = fresh_run(retried)
+    assert run.status is RunStatus.queued and run.stored_name in stored_files(upload_folder)  # kept for the retry
+
+    monkeypatch.setitem(import_job.SERVICES, ImportKind.tax, real)
+    queue = get_queue()
+    queue.enqueue_job(queue.fetch_job(run.job_id))  # what the scheduler does 10 s later
+    ScheduledJobRegistry(queue=queue).remove(run.job_id)
+    work(app)
+    assert fresh_run(retried).status is RunStatus.done
+    assert stored_files(upload_folder) == [fresh_run(rejected).error_file]
