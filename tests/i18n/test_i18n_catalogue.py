@@ -98,3 +98,41 @@ def test_catalogue_is_complete(code):
         report.append(f"{len(fuzzy)} fuzzy (check the translation, then delete the '#, fuzzy' line):\n  "
                       + "\n  ".join(fuzzy))
     assert not report, "\n".join(report)
+
+
+def test_template_msgids_extracted_are_the_ones_looked_up(app, monkeypatch):
+    """babel.cfg's Jinja options (newstyle, trimmed) must match the app's, or translations would never be found."""
+    import flask_babel
+    from babel.support import NullTranslations
+    from flask import render_template_string
+    from jinja2.ext import babel_extract
+
+    source = (
+        "{% trans name=who %}\n   Give this link to\n   <strong>{{ name }}</strong>, 100% once.\n{% endtrans %}"
+        "{{ _('Open %(count)s requests', count=3) }}{{ ngettext('%(num)d field', '%(num)d fields', 2) }}"
+        "{% trans %} 100% sure{% endtrans %}"
+    )
+    with (ROOT / "babel.cfg").open() as f:
+        _method_map, options_map = parse_mapping_cfg(f)
+    extracted = {
+        message if isinstance(message, str) else message[0]
+        for _line, _func, message, _comments in babel_extract(
+            BytesIO(source.encode()), DEFAULT_KEYWORDS.keys(), [], options_map["app/templates/**.html"]
+        )
+    }
+    looked_up = []
+
+    class Recording(NullTranslations):
+        def ugettext(self, message):
+            looked_up.append(message)
+            return message
+
+        def ungettext(self, singular, plural, n):
+            looked_up.append(singular)
+            return singular if n == 1 else plural
+
+    monkeypatch.setattr(flask_babel, "get_translations", Recording)
+    with app.test_request_context():
+        html = render_template_string(source, who="<Li>")
+    assert set(looked_up) == extracted
+    assert html == "Give this link to <strong>&lt;Li&gt;</strong>, 100% once.Open 3 requests2 fields100% sure"
