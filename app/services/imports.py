@@ -23,6 +23,7 @@ from functools import lru_cache
 from typing import IO, Any, NamedTuple
 
 from sqlalchemy import case, null, select
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import INDUSTRIES, Building, Enterprise, HQType, KeyTier, TaxRecord
@@ -445,13 +446,13 @@ def _validate_tax(table: _Table, ids: dict[str, int], overridden: set[str], erro
     as it goes (so they can be written while the rest is checked); return how many were clean.
 
     Most rows of a CSV file take a fast path (see _plain_lines): a plain line whose code and month
-    texts were already seen in a clean row, with district_tax within total_tax, and not a
+    pass (each distinct text is checked once), with district_tax within total_tax, and not a
     duplicate. Every other row takes _check_tax_row, which applies each check cell by cell and
     reports each problem. The fast path accepts only what _check_tax_row accepts, with the same values.
     """
     columns = [table.columns[c] for c in TAX_COLUMNS]
-    codes: dict[str, tuple[str, int]] = {}  # cell text -> (code, enterprise id), for codes that passed
-    months: dict[str, str] = {}  # cell text -> 'YYYY-MM'
+    codes: dict[str, tuple[str, int] | None] = {}  # cell text -> (code, enterprise id), None if it fails
+    months: dict[str, str | None] = {}  # cell text -> 'YYYY-MM', None if it fails
     seen: dict[tuple[str, str], int] = {}
     parsed: list[TaxRow] = []  # the current batch
     clean = 0
@@ -468,9 +469,14 @@ def _validate_tax(table: _Table, ids: dict[str, int], overridden: set[str], erro
                     progress(0.5 * table.read())
             if plain is not None:
                 raw_code, raw_month, total, district = plain
-                known, month = codes.get(raw_code), months.get(raw_month)
+                known = codes.get(raw_code)
+                if known is None:
+                    known = codes[raw_code] = _known_code(raw_code, ids, overridden)
+                month = months.get(raw_month)
+                if month is None:
+                    month = months[raw_month] = _known_month(raw_month)
                 # float comparison is exact when it says "less" (rounding is monotonic); else Decimal decides.
-                if (known is not None and month is not None
+                if (known and month
                         and (float(district) < float(total) or Decimal(district) <= Decimal(total))
                         and seen.setdefault((known[0], month), number) == number):
                     parsed.append((known[1], month, total, district))
@@ -483,18 +489,14 @@ def _validate_tax(table: _Table, ids: dict[str, int], overridden: set[str], erro
             row = _check_tax_row(number, cells, ids, overridden, seen, errors)
             if row is not None:
                 parsed.append(row)
-                # Remember this code and month as good: later plain lines with the same text take the fast path.
-                if type(cells["uscc"]) is str:
-                    codes[cells["uscc"]] = (_check_code(_text(cells["uscc"]))[0], row[0])
-                if type(cells["month"]) is str:
-                    months[cells["month"]] = row[1]
     emit(parsed)
     if progress is not None:
         progress(0.5)
     return clean + len(parsed)
 
 
-_AMOUNT_TEXT = r"[0-9]{1,16}(?:\.[0-9]{1,2})?"  # ASCII digits only: \d would also match other scripts' digits
+#: Possessive (nothing to backtrack into); ASCII digits only: \d would also match other scripts' digits.
+_AMOUNT_TEXT = r"[0-9]{1,16}+(?:\.[0-9]{1,2}+)?+"
 
 
 def _plain_lines(table: _Table) -> Iterator[tuple[int, list | None, tuple[str, ...] | None]]:
@@ -511,7 +513,7 @@ def _plain_lines(table: _Table) -> Iterator[tuple[int, list | None, tuple[str, .
         if name in ("total_tax", "district_tax"):
             fields.append(f"(?P<{name}>{_AMOUNT_TEXT})")
         else:
-            fields.append(f"(?P<{name}>[^,\"\r\n]*)" if name else '[^,"\r\n]*')
+            fields.append(f"(?P<{name}>[^,\"\r\n]*+)" if name else '[^,"\r\n]*+')
     match = re.compile(",".join(fields) + r"(?:\r\n|\r|\n)?").fullmatch
     lines = table.lines
     number = 1
@@ -522,6 +524,22 @@ def _plain_lines(table: _Table) -> Iterator[tuple[int, list | None, tuple[str, .
             yield number, None, found.group(*TAX_COLUMNS)
         else:
             yield number, next(csv.reader(itertools.chain((line,), lines))), None
+
+
+def _known_code(text: str, ids: dict[str, int], overridden: set[str]) -> tuple[str, int] | None:
+    """(code, enterprise id) if the cell text is a code _check_tax_row accepts, else None."""
+    code, problem, _ = _check_code(_text(text))
+    if code in ids and (problem is None or (problem is USCCProblem.checksum and code in overridden)):
+        return code, ids[code]
+    return None
+
+
+def _known_month(text: str) -> str | None:
+    """'YYYY-MM' if the cell text is a month parse_month accepts, else None."""
+    try:
+        return parse_month(text)
+    except _Bad:
+        return None
 
 
 def _check_tax_row(number: int, values: dict, ids: dict[str, int], overridden: set[str],
@@ -574,32 +592,46 @@ def _write_tax(parsed: list[TaxRow], result: ImportResult, progress: Progress | 
 
 
 _STAGE = "tax_import"
-# One statement: the new and changed rows (found with one join), written, and counted as they were
-# before the write. ON CONFLICT still covers a row another import inserted meanwhile.
-_UPSERT_STAGED = f"""
-WITH changed AS MATERIALIZED (
-    SELECT s.enterprise_id, s.month, s.total_tax, s.district_tax, t.id IS NULL AS new
-    FROM {_STAGE} AS s
-    LEFT JOIN tax_records AS t ON t.enterprise_id = s.enterprise_id AND t.month = s.month
-    WHERE t.id IS NULL OR t.total_tax <> s.total_tax OR t.district_tax <> s.district_tax
-), written AS (
-    INSERT INTO tax_records (enterprise_id, month, total_tax, district_tax)
-    SELECT enterprise_id, month, total_tax, district_tax FROM changed
-    ON CONFLICT (enterprise_id, month) DO UPDATE
-    SET total_tax = excluded.total_tax, district_tax = excluded.district_tax
-)
-SELECT count(*) FILTER (WHERE new), count(*) FILTER (WHERE NOT new) FROM changed
+_CHANGES = "tax_import_changes"
+# The staged rows that are new (id NULL) or differ from the stored ones (id of the stored row), found
+# with one join and kept in a table of their own before anything is written: a statement that
+# reads tax_records while inserting into it may be planned as a nested loop over a table that
+# looked empty, and rescan every row it adds.
+_FIND_CHANGES = f"""
+CREATE TEMPORARY TABLE {_CHANGES} ON COMMIT DROP AS
+SELECT s.enterprise_id, s.month, s.total_tax, s.district_tax, t.id
+FROM {_STAGE} AS s
+LEFT JOIN tax_records AS t ON t.enterprise_id = s.enterprise_id AND t.month = s.month
+WHERE t.id IS NULL OR t.total_tax <> s.total_tax OR t.district_tax <> s.district_tax
+"""
+_UPDATE_CHANGED = f"""
+UPDATE tax_records AS t SET total_tax = c.total_tax, district_tax = c.district_tax
+FROM {_CHANGES} AS c WHERE t.id = c.id
+"""
+# A plain INSERT: with ON CONFLICT each row would be inserted speculatively, a third more work.
+_INSERT_NEW = f"""
+INSERT INTO tax_records (enterprise_id, month, total_tax, district_tax)
+SELECT enterprise_id, month, total_tax, district_tax FROM {_CHANGES} WHERE id IS NULL
+"""
+# Only if another transaction inserted one of the new rows meanwhile: write them as an upsert.
+_UPSERT_NEW = f"""
+INSERT INTO tax_records (enterprise_id, month, total_tax, district_tax)
+SELECT enterprise_id, month, total_tax, district_tax FROM {_CHANGES} WHERE id IS NULL
+ON CONFLICT (enterprise_id, month) DO UPDATE
+SET total_tax = excluded.total_tax, district_tax = excluded.district_tax
 """
 
 
 def _import_tax_by_copy(table: _Table, ids: dict[str, int], overridden: set[str], result: ImportResult,
                         progress: Progress | None) -> None:
-    """PostgreSQL: validate while COPY streams the clean rows into a temporary table, then upsert and
-    count the new and changed ones in one statement (nothing is written when any row has an error).
+    """PostgreSQL: validate while COPY streams the clean rows into a temporary table, then update the
+    changed rows and insert the new ones, counting each (nothing is written when any row has an error).
 
     The same outcome as _write_tax, without a round trip per row or reading the stored records into
     Python, and the server takes in the rows while Python checks the rest of the file.
     """
+    from psycopg.errors import UniqueViolation
+
     db.session.flush()
     connection = db.session.connection()
     connection.exec_driver_sql(
@@ -621,7 +653,17 @@ def _import_tax_by_copy(table: _Table, ids: dict[str, int], overridden: set[str]
                 failure = exc  # raised once the COPY is ended cleanly, so the transaction stays usable
     if failure is None and not result.errors and clean:
         connection.exec_driver_sql(f"ANALYZE {_STAGE}")
-        inserted, updated = connection.exec_driver_sql(_UPSERT_STAGED).one()
+        connection.exec_driver_sql(_FIND_CHANGES)
+        connection.exec_driver_sql(f"ANALYZE {_CHANGES}")
+        updated = connection.exec_driver_sql(_UPDATE_CHANGED).rowcount
+        try:
+            with connection.begin_nested():
+                inserted = connection.exec_driver_sql(_INSERT_NEW).rowcount
+        except IntegrityError as exc:
+            if not isinstance(exc.orig, UniqueViolation):
+                raise
+            inserted = connection.exec_driver_sql(_UPSERT_NEW).rowcount  # counted as new, as they were
+        connection.exec_driver_sql(f"DROP TABLE {_CHANGES}")
         result.inserted, result.updated, result.unchanged = inserted, updated, clean - inserted - updated
         # The upsert bypassed the ORM: objects already loaded must not show their old values.
         db.session.expire_all()

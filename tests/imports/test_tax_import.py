@@ -168,3 +168,28 @@ def test_progress_rises_to_one_over_a_larger_file(db, make_enterprise, write_fil
     result = import_tax(write_file([HEADER, *rows]), progress=seen.append)
     assert result.ok and result.inserted == len(rows) == 2160
     assert seen == sorted(seen) and seen[-1] == 1.0 and 0.5 in seen and all(0 <= f <= 1 for f in seen)
+
+
+def test_rows_inserted_meanwhile_by_another_import_are_upserted(db, make_enterprise, make_tax, write_file,
+                                                                  monkeypatch):
+    """PostgreSQL inserts the rows it found new with a plain INSERT; if another transaction inserted
+    some of them since, it falls back to an upsert (and counts them as new, as they were when it looked)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the staged write is PostgreSQL's")
+    from app.services import imports
+
+    a = make_enterprise()
+    make_tax(a, "2026-01", "1.00", "1.00")
+    make_tax(a, "2026-02", "5.00", "1.00")
+    # As if the stored rows had not been there yet when the import looked for them (2026-02 differs):
+    monkeypatch.setattr(imports, "_FIND_CHANGES", imports._FIND_CHANGES.replace(
+        "t.id\nFROM", "NULL::integer AS id\nFROM"))
+    path = write_file([HEADER, [a.uscc, "2026-01", "1", "1"], [a.uscc, "2026-02", "6", "1"], [a.uscc, "2026-03", "2", "1"]])
+    result = import_tax(path)
+    assert result.ok and (result.inserted, result.updated, result.unchanged) == (2, 0, 1)
+    db.session.commit()
+    assert records(db) == {
+        (a.uscc, "2026-01"): (Decimal("1.00"), Decimal("1.00")),
+        (a.uscc, "2026-02"): (Decimal("6.00"), Decimal("1.00")),
+        (a.uscc, "2026-03"): (Decimal("2.00"), Decimal("1.00")),
+    }
