@@ -470,7 +470,6 @@ def _lifecycle(rng: random.Random, rid: int, received: datetime, *, staged: bool
 
     event(received, "created", officer, None, "submitted", None, "Received: " + str(rid))
     fate = rng.random()
-    t = received
     cycle_start = received
     for current_cycle in (1, 2):
         dues = [cycle_start + s for s in spans]
