@@ -8,9 +8,10 @@ The monthly pack is a chain like the SLA scan's: the job for a month is schedule
 2026-11-01 06:00 Shanghai = 2026-10-31 22:00 UTC) and ``unique=True``; when it runs it first
 schedules the next month's, then makes its own run. Its run carries the schedule key
 ``pack:2026-10``, unique in the database, so the pack is made once even when the schedule fires
-twice (two workers, a lost and re-created Redis schedule). A job whose time passed while no
-worker ran is enqueued by the next scheduler; ``flask worker`` also re-creates a lost schedule
-and catches up the last month's pack if it was never made.
+twice (two workers, a lost and re-created Redis schedule). The job is retried like a run's
+(``RETRY``). A job whose time passed while no worker ran is enqueued by the next scheduler;
+``flask worker`` also re-creates a lost schedule and catches up the last month's pack if it was
+never made, replacing its job if that failed for good.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from pathlib import Path
 from flask import current_app
 from rq import Queue, get_current_job
 from rq.exceptions import DuplicateJobError
-from rq.job import Job
+from rq.job import Job, JobStatus
 
 from app import clock
 from app.extensions import db
@@ -84,17 +85,25 @@ def schedule_pack(queue: Queue, period: str) -> Job | None:
     """Schedule the pack for `period` at its due time, unless its job exists already (then None)."""
     try:
         return queue.enqueue_at(
-            pack_due(period), build_monthly_pack, period, job_id=pack_job_id(period), unique=True,
+            pack_due(period), build_monthly_pack, period, job_id=pack_job_id(period), unique=True, retry=RETRY,
             description=f"Monthly pack {period}", result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL,
         )
     except DuplicateJobError:
         return None
 
 
+def _delete_dead_job(queue: Queue, job_id: str) -> None:
+    """Delete the job if it ended without success: it keeps its id for FAILURE_TTL, and `unique` would refuse it."""
+    job = queue.fetch_job(job_id)
+    if job is not None and job.get_status(refresh=False) in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
+        job.delete()
+
+
 def ensure_pack_schedule(queue: Queue) -> str:
     """Start (or join) the monthly chain; catch up the last due pack if it was never made. The next job's id."""
     due = last_due_period(clock.now())
     if db.session.scalar(db.select(ReportRun.id).where(ReportRun.schedule_key == schedule_key(due))) is None:
+        _delete_dead_job(queue, pack_job_id(due))  # its job failed for good: schedule it again
         schedule_pack(queue, due)  # due in the past: the scheduler enqueues it at once
     db.session.rollback()  # end the read transaction before the worker starts waiting
     upcoming = shift(due, 1)

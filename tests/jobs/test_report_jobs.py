@@ -260,3 +260,46 @@ def test_a_failing_final_commit_is_recorded_and_leaves_no_file(app, db, make_use
     db.session.expire_all()
     assert run.status is RunStatus.done and run.attempts == 2
     assert os.listdir(report_folder) == [run.stored_name]
+
+
+def test_a_transient_failure_of_the_monthly_job_is_retried(app, db, report_folder, monkeypatch, work):
+    clock.freeze(pack_due("2026-02"))
+    real = report_jobs.start_scheduled_pack
+
+    def lost_connection(period):
+        monkeypatch.setattr(report_jobs, "start_scheduled_pack", real)
+        raise OperationalError("INSERT", {}, Exception("server closed the connection unexpectedly"),
+                               connection_invalidated=True)
+
+    monkeypatch.setattr(report_jobs, "start_scheduled_pack", lost_connection)
+    report_jobs.schedule_pack(get_queue(), "2026-02")
+    release_scheduled("monthly-pack-2026-02")
+    work()
+    assert db.session.scalar(select(func.count()).select_from(ReportRun)) == 0
+    assert sorted(scheduled()) == ["monthly-pack-2026-02", "monthly-pack-2026-03"]  # retried in 10 s
+
+    release_scheduled("monthly-pack-2026-02")
+    work()
+    run = db.session.scalars(select(ReportRun)).one()
+    assert run.schedule_key == "pack:2026-02" and run.status is RunStatus.done
+
+
+def test_a_worker_starting_reschedules_a_pack_job_that_failed_for_good(app, db, monkeypatch, work):
+    """The failed job keeps its id for 30 days: without a run for the month, it is deleted and scheduled again."""
+    queue = get_queue()
+
+    def broken(period):
+        raise ValueError("no pack today")
+
+    monkeypatch.setattr(report_jobs, "start_scheduled_pack", broken)
+    queue.enqueue(build_monthly_pack, "2026-02", job_id=pack_job_id("2026-02"))  # as if its retries ran out
+    work()
+    assert queue.fetch_job("monthly-pack-2026-02").get_status() == JobStatus.FAILED
+    monkeypatch.undo()
+
+    assert ensure_pack_schedule(queue) == "monthly-pack-2026-03"
+    assert scheduled() == {
+        "monthly-pack-2026-02": datetime(2026, 2, 28, 22, 0, tzinfo=timezone.utc),
+        "monthly-pack-2026-03": datetime(2026, 3, 31, 22, 0, tzinfo=timezone.utc),
+    }
+    assert queue.fetch_job("monthly-pack-2026-02").get_status() == JobStatus.SCHEDULED
