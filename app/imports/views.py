@@ -29,11 +29,18 @@ QUEUE_DOWN = ("The import could not be started: the job queue is not answering. 
               "try again in a few minutes, and tell the administrator if it keeps happening.")
 
 
+def _reconcile(run: ImportRun) -> None:
+    """Fail a run whose job vanished or never appeared (commits if so) and delete its upload: nothing
+    will import it any more."""
+    if reconcile(run):
+        db.session.commit()
+        import_files.discard(run)
+
+
 def _refresh(run: ImportRun) -> int:
     """Catch up with a run whose job vanished (commits if so); its progress in percent."""
     try:
-        if reconcile(run):
-            db.session.commit()
+        _reconcile(run)
         return progress_of(run)
     except RedisError:  # the queue is down: show what the database knows
         return 0
@@ -62,7 +69,6 @@ def index():
             db.session.commit()
             flash(QUEUE_DOWN, "error")
             return redirect(url_for("imports.index"))
-        db.session.commit()
         return redirect(url_for("imports.run", run_id=run.id))
     history = db.paginate(
         select(ImportRun).options(joinedload(ImportRun.requested_by))
@@ -134,8 +140,7 @@ def status(run_id: int):
     """The run's status as JSON, for the progress bar (503 while the queue does not answer)."""
     found = _get_run_or_404(run_id)
     try:
-        if reconcile(found):
-            db.session.commit()
+        _reconcile(found)
         return status_payload(found)
     except RedisError:
         return {"error": "The job queue is not answering."}, 503

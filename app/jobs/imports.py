@@ -17,12 +17,11 @@ SERVICES = {ImportKind.tax: import_tax, ImportKind.enterprises: import_enterpris
 
 
 def enqueue_import(run: ImportRun) -> None:
-    """Put the run's job on the queue and record its id (the caller commits; the run is committed already)."""
-    job = get_queue().enqueue(
-        run_import, run.id, retry=RETRY, job_timeout=JOB_TIMEOUT, result_ttl=RESULT_TTL,
+    """Put a committed run's job on the queue, under the job id its row already has."""
+    get_queue().enqueue(
+        run_import, run.id, job_id=run.job_id, retry=RETRY, job_timeout=JOB_TIMEOUT, result_ttl=RESULT_TTL,
         description=f"Import {run.kind.value} from {run.filename}",
     )
-    run.job_id = job.id
 
 
 def run_import(run_id: int) -> dict:

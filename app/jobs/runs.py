@@ -18,6 +18,7 @@ import errno
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import TypeVar
 
 from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
@@ -40,6 +41,9 @@ RETRY = Retry(max=3, interval=[10, 60, 300])
 JOB_TIMEOUT = 30 * 60
 #: How long RQ keeps a finished job's record (the run row keeps the history).
 RESULT_TTL = 24 * 3600
+#: A run (with its job id) is committed a moment before its job is enqueued: a younger run whose job
+#: is not in Redis yet is not judged by reconcile().
+ENQUEUE_GRACE = timedelta(seconds=30)
 
 Run = TypeVar("Run")
 
@@ -178,14 +182,17 @@ def progress_of(run) -> int:
 
 
 def reconcile(run) -> bool:
-    """Mark a queued or running run failed when its job is gone or failed without us knowing (a killed
-    worker, a timeout). True when the run changed; the caller commits."""
+    """Mark a queued or running run failed when its job is gone, never appeared (the process that
+    committed the run died before enqueueing it) or failed without us knowing (a killed worker, a
+    timeout). True when the run changed; the caller commits."""
     if run.status.finished or not run.job_id:
         return False
     try:
         job = Job.fetch(run.job_id, connection=get_redis())
         status = job.get_status(refresh=False)
     except NoSuchJobError:
+        if run.created_at > clock.now() - ENQUEUE_GRACE:
+            return False  # maybe being enqueued right now
         status = None
     if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED, None):
         run.status = RunStatus.failed

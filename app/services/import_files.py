@@ -39,7 +39,8 @@ def _random_name(suffix: str) -> str:
 
 
 def save_upload(kind: ImportKind, storage: FileStorage, by: User) -> ImportRun:
-    """Store an uploaded file under a random name and add its queued ImportRun (flush; the caller commits).
+    """Store an uploaded file under a random name and add its queued ImportRun with its job id (flush; the
+    caller commits, then enqueues).
 
     The file is deleted again if anything fails before the flush; after a failed commit the
     caller removes it with `discard(run)`.
@@ -62,6 +63,9 @@ def save_upload(kind: ImportKind, storage: FileStorage, by: User) -> ImportRun:
     except BaseException:
         path.unlink(missing_ok=True)
         raise
+    # The job id is committed with the run, before the job is enqueued, so a run whose enqueueing
+    # never happened is found out by reconcile() instead of staying queued for ever.
+    run.job_id = f"import-{run.id}-{secrets.token_hex(4)}"
     return run
 
 

@@ -144,6 +144,8 @@ def test_a_run_whose_job_vanished_is_reconciled_to_failed(app, db, make_user):
     run = service.request_report(ReportKind.tax, Period.parse("2026-02"), make_user(Role.leader))
     db.session.commit()  # never enqueued, as if Redis lost it
 
+    assert reconcile(run) is False and run.status is RunStatus.queued  # committed a moment before its enqueueing?
+    clock.freeze(T0 + timedelta(seconds=31))
     assert reconcile(run) is True
     assert run.status is RunStatus.failed and "worker stopped" in run.error
 

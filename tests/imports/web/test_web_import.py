@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from rq.job import Job, JobStatus
 from sqlalchemy import func, select
 
+from app import clock
 from app.extensions import db as _db
 from app.jobs import imports as import_job
 from app.jobs.imports import run_import
@@ -277,7 +279,7 @@ def test_when_the_queue_is_down_the_run_is_marked_failed_and_the_file_removed(
 
     assert response.status_code == 302 and response.headers["Location"].endswith("/imports/")
     run = _db.session.scalars(select(ImportRun)).one()
-    assert run.status is RunStatus.failed and run.finished_at is not None and run.job_id is None
+    assert run.status is RunStatus.failed and run.finished_at is not None
     assert "the job queue is not answering" in run.error
     assert stored_files(upload_folder) == []
     page = browser.get("/imports/").get_data(as_text=True)
@@ -288,8 +290,11 @@ def test_when_the_queue_is_down_the_run_is_marked_failed_and_the_file_removed(
 def test_a_run_whose_job_vanished_is_marked_failed_when_looked_at(app, browser, officer, upload, two):
     run_id = run_id_of(upload(tax_csv([(two[0].uscc, "2026-10", 1, 1)]), "tax.csv"))
     get_redis().flushdb()  # the job is gone (Redis lost its data, or the job expired)
-
-    payload = browser.get(f"/imports/runs/{run_id}/status").get_json()
+    clock.freeze(clock.now() + timedelta(seconds=31))  # past the grace a new run has to be enqueued
+    try:
+        payload = browser.get(f"/imports/runs/{run_id}/status").get_json()
+    finally:
+        clock.freeze(None)
 
     assert payload["status"] == "failed" and payload["finished"] is True
     assert "worker stopped before the run finished" in payload["error"]
@@ -351,3 +356,27 @@ def test_the_upload_is_deleted_when_the_import_ends_and_kept_while_a_retry_is_pe
     work(app)
     assert fresh_run(retried).status is RunStatus.done
     assert stored_files(upload_folder) == [fresh_run(rejected).error_file]
+
+
+def test_a_run_whose_job_was_never_enqueued_fails_after_the_grace(app, browser, officer, upload, upload_folder,
+                                                                   monkeypatch, two):
+    """The job id is committed with the run, before enqueueing: if the web process dies in between, the run is
+    failed once the grace has passed (and its upload deleted) instead of staying queued for ever."""
+    from app.imports import views
+
+    t0 = clock.now()
+    clock.freeze(t0)
+    try:
+        monkeypatch.setattr(views, "enqueue_import", lambda run: None)  # the process died after the commit
+        run_id = run_id_of(upload(tax_csv([(two[0].uscc, "2026-10", 1, 1)]), "tax.csv"))
+        run = fresh_run(run_id)
+        assert run.job_id.startswith(f"import-{run_id}-") and stored_files(upload_folder) == [run.stored_name]
+
+        assert browser.get(f"/imports/runs/{run_id}/status").get_json()["status"] == "queued"  # just enqueued?
+        clock.freeze(t0 + timedelta(seconds=31))
+        payload = browser.get(f"/imports/runs/{run_id}/status").get_json()
+    finally:
+        clock.freeze(None)
+
+    assert payload["status"] == "failed" and "worker stopped before the run finished" in payload["error"]
+    assert stored_files(upload_folder) == []
