@@ -62,7 +62,7 @@ def seed_demo(force: bool) -> None:
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 def worker(queues: tuple[str, ...], burst: bool) -> None:
     """Run an RQ worker whose jobs execute inside the app context (with the scheduler, the SLA scan and the monthly pack)."""
-    from app.jobs.reports import REPORT_QUEUE, ensure_pack_schedule
+    from app.jobs.reports import REPORT_QUEUE, ensure_pack_schedule, sweep_partial_files
     from app.jobs.sla import SLA_QUEUE, ensure_sla_schedule
     from app.jobs.worker import make_worker
     from app.queue import get_queue, get_redis
@@ -72,6 +72,8 @@ def worker(queues: tuple[str, ...], burst: bool) -> None:
         click.echo(f"SLA scan every minute; next: {ensure_sla_schedule(get_queue(SLA_QUEUE))}")
     if REPORT_QUEUE in names:  # the monthly pack, at 06:00 Shanghai time on the 1st
         click.echo(f"Monthly pack; next: {ensure_pack_schedule(get_queue(REPORT_QUEUE))}")
+        if removed := sweep_partial_files():  # *.part files a killed worker left behind
+            click.echo(f"Removed {removed} unfinished report file{'s' if removed != 1 else ''} of a stopped worker")
     w = make_worker(current_app._get_current_object(), names, get_redis())
     w.work(with_scheduler=True, burst=burst)
 

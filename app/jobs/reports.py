@@ -56,6 +56,21 @@ def generate_report(run_id: int) -> str:
     return name
 
 
+def sweep_partial_files(older_than: float = JOB_TIMEOUT) -> int:
+    """Delete the temporary workbooks (*.part) in REPORT_FOLDER that no job can still be writing (a killed
+    worker leaves them: no job runs longer than JOB_TIMEOUT); how many were deleted."""
+    cutoff = datetime.now(timezone.utc).timestamp() - older_than  # file times are the wall clock's, not the app's
+    removed = 0
+    for path in Path(current_app.config["REPORT_FOLDER"]).glob("*.part"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # another worker starting swept it first
+            continue
+    return removed
+
+
 def enqueue_report(run: ReportRun, queue: Queue | None = None) -> Job:
     """Put a committed run's generation on the queue, under the job id its row already has."""
     return (queue or get_queue(REPORT_QUEUE)).enqueue(

@@ -3,6 +3,7 @@ transient failures are retried; the monthly pack is scheduled at 06:00 Shanghai 
 from __future__ import annotations
 
 import os
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from app import clock
 from app.jobs import reports as report_jobs
 from app.jobs.reports import (build_monthly_pack, enqueue_report, ensure_pack_schedule, last_due_period, pack_due,
                               pack_job_id)
-from app.jobs.runs import reconcile
+from app.jobs.runs import JOB_TIMEOUT, reconcile
 from app.models import ReportKind, ReportRun, Role, RunStatus
 from app.queue import get_queue
 from app.reports import Period
@@ -305,3 +306,26 @@ def test_a_worker_starting_reschedules_a_pack_job_that_failed_for_good(app, db, 
         "monthly-pack-2026-03": datetime(2026, 3, 31, 22, 0, tzinfo=timezone.utc),
     }
     assert queue.fetch_job("monthly-pack-2026-02").get_status() == JobStatus.SCHEDULED
+
+
+def test_flask_worker_removes_partial_workbooks_a_killed_worker_left(app, report_folder, monkeypatch):
+    """A .part older than JOB_TIMEOUT belongs to no running job; a younger one may (another worker's)."""
+    import app.jobs.worker as worker_module
+
+    class Idle:
+        def work(self, **kwargs):
+            pass
+
+    monkeypatch.setattr(worker_module, "make_worker", lambda *args, **kwargs: Idle())
+    report_folder.mkdir()
+    long_ago = time.time() - JOB_TIMEOUT - 60
+    for name, mtime in [("a1.xlsx.0f0f0f.part", long_ago), ("b2.xlsx.1e1e1e.part", None), ("c3.xlsx", long_ago)]:
+        (report_folder / name).write_bytes(b"PK")
+        if mtime:
+            os.utime(report_folder / name, (mtime, mtime))
+
+    result = app.test_cli_runner().invoke(args=["worker", "--burst"])
+
+    assert result.exit_code == 0, result.output
+    assert sorted(os.listdir(report_folder)) == ["b2.xlsx.1e1e1e.part", "c3.xlsx"]
+    assert "Removed 1 unfinished report file of a stopped worker" in result.output
