@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.extensions import db as _db
 from app.models import Role, ServiceRequest, Topic
 from tests.conftest import TEST_PASSWORD
-from tests.e2e.conftest import check_accessibility, screenshot
+from tests.e2e.support import check_accessibility, screenshot
 from tests.portal.conftest import advance
 
 pytestmark = pytest.mark.e2e

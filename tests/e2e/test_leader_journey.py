@@ -15,7 +15,7 @@ from app.jobs import reports as report_jobs
 from app.models import Role
 from app.reports.period import Period, shift
 from tests.conftest import TEST_PASSWORD
-from tests.e2e.conftest import check_accessibility, log_in, screenshot, submit
+from tests.e2e.support import check_accessibility, log_in, screenshot, submit
 
 pytestmark = pytest.mark.e2e
 
