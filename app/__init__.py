@@ -29,6 +29,7 @@ def create_app(config: type[Config] = Config) -> Flask:
     from app.admin.views import bp as admin_bp
     from app.auth.views import bp as auth_bp
     from app.contacts.views import bp as contacts_bp
+    from app.dashboard.views import bp as dashboard_bp
     from app.imports.views import bp as imports_bp
     from app.main.views import bp as main_bp
     from app.portal.views import bp as portal_bp
@@ -49,6 +50,7 @@ def create_app(config: type[Config] = Config) -> Flask:
     app.register_blueprint(contacts_bp)
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(imports_bp, url_prefix="/imports")
+    app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
 
     from app.params import refuse_nul_bytes
     from app.permissions import enforce_access

@@ -25,6 +25,8 @@ EDITORS = frozenset({Role.officer, Role.chief, Role.admin})
 ADMINS = frozenset({Role.admin})
 #: May use the report centre: generate, follow and download the leadership reports.
 REPORTERS = frozenset({Role.leader, Role.chief, Role.admin})
+#: The leadership dashboard: leadership's, and the chief liaison's; admins too. Not officers.
+LEADERSHIP = frozenset({Role.leader, Role.chief, Role.admin})
 ENTERPRISE = frozenset({Role.enterprise})
 
 

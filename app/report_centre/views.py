@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from redis.exceptions import RedisError
 from sqlalchemy.orm import joinedload
@@ -78,7 +78,10 @@ def index():
         if _start(run):
             return redirect(url_for("reports.run", run_id=run.id))
     elif not form.is_submitted():
-        form.month.data = str(Period.previous(clock.now()))
+        # ?kind=&month= preselect the form (the dashboard's tiles link here with theirs).
+        form.month.data = request.args.get("month") or str(Period.previous(clock.now()))
+        if request.args.get("kind") in {k.value for k in ReportKind}:
+            form.kind.data = request.args["kind"]
     status = 200 if not form.is_submitted() else (422 if form.errors else 503)
     stmt = (
         db.select(ReportRun).options(joinedload(ReportRun.requested_by))

@@ -1,0 +1,123 @@
+"""The leadership dashboard (leader, chief, admin): tiles and charts for a month, from SQL aggregates."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Blueprint, render_template, request, url_for
+from flask_login import current_user
+
+from app import clock
+from app.dashboard import figures as fig
+from app.extensions import db
+from app.models import MilestoneKind, TaxTier
+from app.permissions import LEADERSHIP, roles_required
+from app.reports.period import Period, PeriodError
+from app.reports.tax import growth
+from app.services import tax
+from app.services.reports import check_period, current_month
+
+bp = Blueprint("dashboard", __name__)
+
+MILLION, BILLION = Decimal(1_000_000), Decimal(1_000_000_000)
+
+RATE_LABELS = {
+    MilestoneKind.respond: "Responded on time",
+    MilestoneKind.on_site: "On site on time",
+    MilestoneKind.solve: "Solved or plan on time",
+}
+
+
+@bp.app_template_global()
+def can_use_dashboard() -> bool:
+    """Whether the current user may open the dashboard (for the navigation and the home page)."""
+    return current_user.is_authenticated and current_user.role in LEADERSHIP
+
+
+@bp.app_template_filter("money_short")
+def money_short(value: Decimal | None) -> str:
+    """RMB for a tile: ¥14.52 bn, ¥123.4 m, or ¥8,250 below a million."""
+    if value is None:
+        return "—"
+    value = Decimal(value)
+    if abs(value) >= BILLION:
+        return f"¥{value / BILLION:,.2f} bn"
+    if abs(value) >= MILLION:
+        return f"¥{value / MILLION:,.1f} m"
+    return f"¥{value:,.0f}"
+
+
+@bp.route("/")
+@roles_required(LEADERSHIP)
+def index():
+    """The dashboard for ?month=YYYY-MM, or by default the latest month with tax data (tax) and this month (the rest)."""
+    now = clock.now()
+    chosen, error = None, None
+    if request.args.get("month"):
+        try:
+            chosen = check_period(request.args["month"])
+        except PeriodError as exc:
+            error = str(exc)
+    latest = tax.latest_month()
+    tax_period = chosen or (Period(latest) if latest else None)
+    service_period = chosen or Period(current_month())
+
+    tax_figures = fig.tax_figures(tax_period) if tax_period else None
+    stability = fig.stability(service_period)
+    trend, stored = fig.service_trend(service_period, now)
+    if stored:
+        db.session.commit()  # the figures of ended months, computed on this first view of them
+    service = trend[-1]
+    topics = fig.topics(service_period, now)
+    live = fig.open_now(now)
+    return render_template(
+        "dashboard/index.html", now=now, chosen=chosen, error=error, current=current_month(),
+        tax=tax_figures, stability=stability, service=service, trend=trend, topics=topics, live=live,
+        kinds=list(MilestoneKind), rate_labels=RATE_LABELS, growth=growth, tiers=(TaxTier.monthly_100m, TaxTier.annual_100m),
+        charts=_charts(tax_figures, service, trend, topics),
+    )
+
+
+def _money(value) -> float:
+    return float(value)
+
+
+def _charts(tax_figures: fig.TaxFigures | None, service: fig.ServiceFigures, trend: list[fig.ServiceFigures],
+            topics: list[tuple[str, int]]) -> dict[str, dict]:
+    """What each chart draws, for static/js/dashboard.js (read from a data attribute: no inline script)."""
+    charts = {}
+    if tax_figures is not None:
+        m = tax_figures.period.month
+        charts["tax_trend"] = {
+            "type": "line", "format": "rmb",
+            "labels": [p.month for p in tax_figures.trend],
+            "series": [
+                {"label": f"12 months to {m}", "data": [_money(p.total_tax) for p in tax_figures.trend], "color": "brand"},
+                {"label": "Same month a year earlier", "data": [_money(p.last_year) for p in tax_figures.trend],
+                 "color": "grey", "dashed": True},
+            ],
+        }
+        charts["top_buildings"] = {
+            "type": "hbar", "format": "rmb",
+            "labels": [b.name for b in tax_figures.top],
+            "links": [url_for("registry.building_detail", building_id=b.id) for b in tax_figures.top],
+            "series": [{"label": f"Tax, year to date {m}", "data": [_money(b.ytd_tax) for b in tax_figures.top],
+                        "color": "brand"}],
+        }
+    charts["topics"] = {
+        "type": "hbar", "format": "int",
+        "labels": [name for name, _ in topics],
+        "series": [{"label": f"Requests received in {service.period}", "data": [n for _, n in topics], "color": "blue"}],
+    }
+    charts["on_time"] = {
+        "type": "line", "format": "pct",
+        "labels": [f.period.month for f in trend],
+        "series": [
+            {"label": RATE_LABELS[kind], "data": [_fraction(f.rate(kind)) for f in trend], "color": color}
+            for kind, color in zip(MilestoneKind, ("blue", "amber", "brand"), strict=True)
+        ],
+    }
+    return charts
+
+
+def _fraction(value) -> float | None:
+    return None if value is None else round(float(value), 4)
