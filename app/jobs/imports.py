@@ -14,6 +14,9 @@ from app.services.import_files import discard, path_of, save_error_sheet
 from app.services.imports import ImportFileError, import_enterprises, import_tax
 
 SERVICES = {ImportKind.tax: import_tax, ImportKind.enterprises: import_enterprises}
+#: Why a run fails when the work horse of its previous attempt died: an import's memory grows with
+#: the file, so a file that killed one work horse is not tried again.
+INTERRUPTED = "The worker stopped while importing this file (it may be too large)."
 
 
 def enqueue_import(run: ImportRun) -> None:
@@ -27,7 +30,7 @@ def enqueue_import(run: ImportRun) -> None:
 def run_import(run_id: int) -> dict:
     """Validate an uploaded import file and apply it, or write its error sheet and change nothing; the upload
     is deleted once the run has ended (kept while a retry is pending)."""
-    with tracked_run(ImportRun, run_id, ended=discard) as run:
+    with tracked_run(ImportRun, run_id, interrupted=INTERRUPTED, ended=discard) as run:
         path = path_of(run.stored_name)
         if not path.is_file():
             raise JobFailure("The uploaded file is no longer on the server; upload it again.")

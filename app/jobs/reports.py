@@ -36,13 +36,15 @@ REPORT_QUEUE = "default"
 #: Local hour (Asia/Shanghai) on the 1st at which the previous month's pack is made.
 PACK_HOUR = 6
 FAILURE_TTL = 30 * 24 * 3600  # a failed report job's traceback, for whoever looks into it
+#: Why a run fails when the work horse of its previous attempt died.
+INTERRUPTED = "The worker stopped while making this report (it may have run out of memory or been restarted)."
 
 
 def generate_report(run_id: int) -> str:
     """Build a report run's workbook into REPORT_FOLDER; the file's stored name."""
     path = None
     try:
-        with tracked_run(ReportRun, run_id) as run:
+        with tracked_run(ReportRun, run_id, interrupted=INTERRUPTED) as run:
             folder = Path(current_app.config["REPORT_FOLDER"])
             folder.mkdir(parents=True, exist_ok=True)
             name = f"{secrets.token_hex(16)}.xlsx"

@@ -11,6 +11,11 @@ work is rolled back and the error recorded: a *transient* failure (a lost databa
 connection, a locked SQLite database, a full disk: see ``is_transient``) is left "queued" for RQ's
 ``Retry`` while attempts remain; anything else fails at once, without retries, because repeating
 it would fail the same way.
+
+RQ's ``Retry`` (given at enqueue) also repeats a job whose work horse was killed (out of memory,
+or with its worker), whatever ``is_transient`` says. Such a retry finds the run still "running"
+from an attempt that never came back to ``tracked_run``, and fails it at once (``interrupted``)
+rather than repeat work that may well kill the next work horse too.
 """
 from __future__ import annotations
 
@@ -21,7 +26,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import TypeVar
 
-from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
+from redis.exceptions import ConnectionError as RedisConnectionError, RedisError, TimeoutError as RedisTimeoutError
 from rq import Retry, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
@@ -39,6 +44,8 @@ log = logging.getLogger(__name__)
 RETRY = Retry(max=3, interval=[10, 60, 300])
 #: A report at full scale takes well under a minute; a stuck job is killed after this.
 JOB_TIMEOUT = 30 * 60
+#: The failure recorded on a run whose previous attempt's work horse died (see the module doc).
+INTERRUPTED = "The worker stopped while working on this run (it may have run out of memory or been restarted)."
 #: How long RQ keeps a finished job's record (the run row keeps the history).
 RESULT_TTL = 24 * 3600
 #: A run (with its job id) is committed a moment before its job is enqueued: a younger run whose job
@@ -46,6 +53,10 @@ RESULT_TTL = 24 * 3600
 ENQUEUE_GRACE = timedelta(seconds=30)
 
 Run = TypeVar("Run")
+
+#: The job's meta key holding the last attempt that ended inside tracked_run (even if it could not
+#: record its failure in the database).
+ENDED_ATTEMPT = "ended_attempt"
 
 
 class JobFailure(Exception):
@@ -115,31 +126,57 @@ def set_progress(fraction: float) -> None:
     job.save_meta()
 
 
+def _previous_attempt_died(run, job: Job | None) -> bool:
+    """Whether the job runs again after an attempt that never came back: its work horse was killed."""
+    if job is None or run.status is not RunStatus.running or not run.attempts:
+        return False
+    # An attempt that failed but could not record it (the database was gone) also leaves the run
+    # "running"; it marked the job's meta on its way out.
+    return job.get_meta().get(ENDED_ATTEMPT) != run.attempts
+
+
+def _mark_ended(job: Job | None, attempt: int) -> None:
+    if job is None:
+        return
+    job.meta[ENDED_ATTEMPT] = attempt
+    try:
+        job.save_meta()
+    except RedisError:
+        log.warning("Could not mark attempt %s of job %s as ended", attempt, job.id)
+
+
 @contextmanager
-def tracked_run(model: type[Run], run_id: int, *, ended: Callable[[Run], object] | None = None) -> Iterator[Run]:
+def tracked_run(model: type[Run], run_id: int, *, interrupted: str = INTERRUPTED,
+                ended: Callable[[Run], object] | None = None) -> Iterator[Run]:
     """Mark the run running, yield it, then mark it done or record its failure (see the module doc).
 
-    `ended(run)` is called once the run is committed as finished for good (done, or failed with no
-    retry to come), e.g. to delete an input file a retry would still need.
+    `interrupted` is the failure recorded when the previous attempt's work horse died. `ended(run)`
+    is called once the run is committed as finished for good (done, or failed with no retry to
+    come), e.g. to delete an input file a retry would still need.
     """
     run = db.session.get(model, run_id)
     if run is None:
         raise JobFailure(f"{model.__name__} {run_id} does not exist")
+    job = get_current_job()
+    died = _previous_attempt_died(run, job)
     run.status = RunStatus.running
     run.attempts += 1
+    attempt = run.attempts
     run.started_at = clock.now()
     run.finished_at = None
     run.error = None
-    job = get_current_job()
     if job is not None:
         run.job_id = job.id
     db.session.commit()
     try:
+        if died:
+            raise JobFailure(interrupted)
         yield run
         run.status = RunStatus.done
         run.finished_at = clock.now()
         db.session.commit()  # inside the try: a failing final commit is recorded like any failure
     except BaseException as exc:
+        _mark_ended(job, attempt)
         db.session.rollback()
         retrying = job is not None and job.should_retry and is_transient(exc)
         if job is not None and not retrying:

@@ -329,3 +329,36 @@ def test_flask_worker_removes_partial_workbooks_a_killed_worker_left(app, report
     assert result.exit_code == 0, result.output
     assert sorted(os.listdir(report_folder)) == ["b2.xlsx.1e1e1e.part", "c3.xlsx"]
     assert "Removed 1 unfinished report file of a stopped worker" in result.output
+
+
+def test_a_report_whose_work_horse_was_killed_is_failed_on_the_retry(app, db, make_user, report_folder, monkeypatch,
+                                                                     work):
+    import signal
+
+    from app.jobs.worker import make_worker
+    from app.queue import get_redis
+
+    real = service.build_report
+
+    def out_of_memory(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    monkeypatch.setattr(service, "build_report", out_of_memory)
+    run = queued_run(db, make_user)
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        make_worker(app, ["default"], get_redis()).work(burst=True)  # forks a work horse, which is killed
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+    db.session.expire_all()
+    assert run.status is RunStatus.running and list(scheduled()) == [run.job_id]  # RQ retries it
+
+    monkeypatch.setattr(service, "build_report", real)
+    release_scheduled(run.job_id)
+    work()
+
+    db.session.expire_all()
+    assert run.status is RunStatus.failed and run.attempts == 2 and run.stored_name is None
+    assert run.error == "The worker stopped while making this report (it may have run out of memory or been restarted)."
+    assert get_queue().fetch_job(run.job_id).get_status() == JobStatus.FAILED and scheduled() == {}

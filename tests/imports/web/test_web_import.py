@@ -380,3 +380,86 @@ def test_a_run_whose_job_was_never_enqueued_fails_after_the_grace(app, browser, 
 
     assert payload["status"] == "failed" and "worker stopped before the run finished" in payload["error"]
     assert stored_files(upload_folder) == []
+
+
+def release(job_id: str) -> None:
+    """Do what RQ's scheduler does when a retry's time comes: move the job to its queue."""
+    from rq.registry import ScheduledJobRegistry
+
+    from app.queue import get_queue
+
+    queue = get_queue()
+    queue.enqueue_job(queue.fetch_job(job_id))
+    ScheduledJobRegistry(queue=queue).remove(job_id)
+
+
+def test_an_import_whose_work_horse_was_killed_is_failed_not_imported_again(
+        app, officer, upload, upload_folder, monkeypatch, two):
+    """A work horse killed (out of memory on a big file) is retried by RQ whatever killed it; the retry finds the
+    run still "running" from the attempt that never finished, and fails it instead of importing the file again."""
+    import os
+    import signal
+
+    from app.jobs.worker import make_worker
+
+    real = import_job.SERVICES[ImportKind.tax]
+
+    def out_of_memory(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    monkeypatch.setitem(import_job.SERVICES, ImportKind.tax, out_of_memory)
+    run_id = run_id_of(upload(tax_csv([(two[0].uscc, "2026-10", 1, 1)]), "tax.csv"))
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        make_worker(app, ["default"], get_redis()).work(burst=True)  # forks a work horse, which is killed
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+    run = fresh_run(run_id)
+    assert run.status is RunStatus.running and run.attempts == 1
+    assert Job.fetch(run.job_id, connection=get_redis()).get_status() == JobStatus.SCHEDULED  # RQ retries it
+
+    monkeypatch.setitem(import_job.SERVICES, ImportKind.tax, real)
+    release(run.job_id)
+    work(app)
+
+    run = fresh_run(run_id)
+    assert run.status is RunStatus.failed and run.attempts == 2 and run.finished_at is not None
+    assert run.error == "The worker stopped while importing this file (it may be too large)."
+    assert tax_records() == {} and stored_files(upload_folder) == []
+    job = Job.fetch(run.job_id, connection=get_redis())
+    assert job.get_status() == JobStatus.FAILED and job.retries_left == 0
+
+
+def test_a_failure_that_could_not_be_recorded_is_retried_normally(app, officer, upload, monkeypatch, two):
+    """The database went away: the failed attempt could not even record its failure (the run stays "running"),
+    yet it ended in tracked_run, not by a killed work horse: the retry imports the file."""
+    from sqlalchemy.exc import OperationalError
+
+    def lost():
+        return OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"),
+                                connection_invalidated=True)
+
+    real = import_job.SERVICES[ImportKind.tax]
+
+    real_commit = _db.session.commit
+
+    def database_gone(*args, **kwargs):
+        def refuse():
+            raise lost()
+        monkeypatch.setattr(_db.session, "commit", refuse)
+        raise lost()
+
+    monkeypatch.setitem(import_job.SERVICES, ImportKind.tax, database_gone)
+    run_id = run_id_of(upload(tax_csv([(two[0].uscc, "2026-10", 1, 1)]), "tax.csv"))
+    work(app)
+    monkeypatch.setattr(_db.session, "commit", real_commit)
+    monkeypatch.setitem(import_job.SERVICES, ImportKind.tax, real)
+    run = fresh_run(run_id)
+    assert run.status is RunStatus.running and run.attempts == 1  # its failure could not be written
+
+    release(run.job_id)
+    work(app)
+
+    run = fresh_run(run_id)
+    assert run.status is RunStatus.done and run.attempts == 2 and run.inserted == 1
