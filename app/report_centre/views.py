@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
@@ -35,15 +34,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 QUEUE_DOWN = "The job queue is not reachable, so no report was started. Try again in a minute; if it persists, tell the administrator."
 
 
-#: A run is committed a moment before its job is enqueued: younger runs are not judged by their job.
-ENQUEUE_GRACE = timedelta(seconds=30)
-
-
 def _reconcile(runs: list[ReportRun]) -> None:
-    """Fail the unfinished runs whose job is gone; a Redis outage leaves them as they are."""
-    settled = clock.now() - ENQUEUE_GRACE
+    """Fail the unfinished runs whose job is gone (reconcile() gives a new run its enqueue grace); a Redis
+    outage leaves them as they are."""
     try:
-        if any([reconcile(run) for run in runs if not run.status.finished and run.created_at < settled]):
+        if any([reconcile(run) for run in runs if not run.status.finished]):
             db.session.commit()
     except RedisError:
         db.session.rollback()
