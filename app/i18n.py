@@ -17,7 +17,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 
-from app.auth.views import _safe_next, home_for
+from app.auth.views import home_for, safe_next
 from app.extensions import babel, db
 from app.forms import options
 from app.permissions import public
@@ -94,7 +94,7 @@ def switch():
         current_user.locale = code
         db.session.commit()
     home = home_for(current_user.role) if current_user.is_authenticated else url_for("auth.login")
-    response = redirect(_safe_next(form.next.data) or home)
+    response = redirect(safe_next(form.next.data) or home)
     _set_cookie(response, code)
     return response
 

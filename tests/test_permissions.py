@@ -4,7 +4,7 @@ import pytest
 from app.models import Role
 from app.permissions import view_access
 
-PUBLIC = {"auth.login", "main.healthz", "static", "portal.invitation"}
+PUBLIC = {"auth.login", "main.healthz", "static", "portal.invitation", "i18n.switch"}
 
 
 def test_every_route_declares_who_may_use_it(app):

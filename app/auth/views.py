@@ -15,7 +15,7 @@ from app.services.auth import authenticate
 bp = Blueprint("auth", __name__)
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
     """Only a path on this site: no scheme, no host, no protocol-relative '//'."""
     if not target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
         return None  # control characters: browsers drop some ('/\t/x' is '//x'); CR/LF break the header
@@ -42,7 +42,7 @@ def login():
         if result.user is None:
             flash(result.error, "error")
             return render_template("auth/login.html", form=form), 401
-        next_url = _safe_next(request.args.get("next"))
+        next_url = safe_next(request.args.get("next"))
         session.clear()  # a new session on login (no fixation)
         login_user(result.user)
         if result.user.role is Role.enterprise and next_url and not next_url.startswith("/portal"):
