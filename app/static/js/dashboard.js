@@ -124,8 +124,16 @@
     }
     scales[categoryAxis] = {
       grid: { display: false },
-      ticks: { autoSkip: !horizontal, maxRotation: 0 },
+      ticks: { autoSkip: !horizontal, autoSkipPadding: 12, maxRotation: 0 },
     };
+    if (horizontal) {
+      // Long names (buildings, topics) are shortened on narrow screens; the tooltip and table have them whole.
+      scales[categoryAxis].ticks.callback = function (value) {
+        var text = this.getLabelForValue(value);
+        var room = canvas.clientWidth < 480 ? 18 : 30;
+        return text.length > room ? text.slice(0, room - 1) + "…" : text;
+      };
+    }
     var many = spec.series.length > 1;
     box.hidden = false;
     new Chart(canvas, {
