@@ -79,6 +79,9 @@ class Enterprise(db.Model):
         ),
         CheckConstraint("moved_out_on IS NULL OR move_out_reason IS NOT NULL", name="moved_out_has_reason"),
         Index("ix_enterprises_name", "name"),
+        # The stability rate counts every enterprise by these three: an index-only scan instead of
+        # reading every row (the table is wide: addresses, contacts).
+        Index("ix_enterprises_presence", "moved_in_on", "moved_out_on", "registered_in_district"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
