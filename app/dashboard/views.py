@@ -4,11 +4,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Blueprint, render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 
 from app import clock
 from app.dashboard import figures as fig
 from app.extensions import db
+from app.formatting import money
 from app.models import MilestoneKind, TaxTier
 from app.permissions import LEADERSHIP, roles_required
 from app.reports.period import Period, PeriodError
@@ -18,7 +20,11 @@ from app.services.reports import check_period, current_month
 
 bp = Blueprint("dashboard", __name__)
 
-MILLION, BILLION = Decimal(1_000_000), Decimal(1_000_000_000)
+#: (unit, name, decimals), largest first.
+SHORT_UNITS = {
+    "en": ((Decimal(1_000_000_000), "bn", 2), (Decimal(1_000_000), "m", 1)),
+    "zh": ((Decimal(100_000_000), "亿", 2), (Decimal(10_000), "万", 1)),
+}
 
 RATE_LABELS = {
     MilestoneKind.respond: "Responded on time",
@@ -33,17 +39,22 @@ def can_use_dashboard() -> bool:
     return current_user.is_authenticated and current_user.role in LEADERSHIP
 
 
+def _units() -> tuple[tuple[Decimal, str, int], ...]:
+    """Large amounts in the user's language: billions and millions, or 亿 and 万 in Chinese."""
+    locale = get_locale()
+    return SHORT_UNITS.get(locale.language if locale else "en", SHORT_UNITS["en"])
+
+
 @bp.app_template_filter("money_short")
 def money_short(value: Decimal | None) -> str:
-    """RMB for a tile: ¥14.52 bn, ¥123.4 m, or ¥8,250 below a million."""
+    """RMB for a tile: ¥14.52 bn, ¥123.4 m (¥1.45 亿, ¥123.4 万 in Chinese), or ¥8,250 when smaller."""
     if value is None:
         return "—"
     value = Decimal(value)
-    if abs(value) >= BILLION:
-        return f"¥{value / BILLION:,.2f} bn"
-    if abs(value) >= MILLION:
-        return f"¥{value / MILLION:,.1f} m"
-    return f"¥{value:,.0f}"
+    for unit, name, places in _units():
+        if abs(value) >= unit:
+            return f"{money(value / unit, places)} {name}"
+    return money(value, 0)
 
 
 @bp.route("/")
@@ -85,10 +96,11 @@ def _charts(tax_figures: fig.TaxFigures | None, service: fig.ServiceFigures, tre
             topics: list[tuple[str, int]]) -> dict[str, dict]:
     """What each chart draws, for static/js/dashboard.js (read from a data attribute: no inline script)."""
     charts = {}
+    units = [[float(unit), name] for unit, name, _ in _units()]  # the axes' large amounts, as the tiles
     if tax_figures is not None:
         m = tax_figures.period.month
         charts["tax_trend"] = {
-            "type": "line", "format": "rmb",
+            "type": "line", "format": "rmb", "units": units,
             "labels": [p.month for p in tax_figures.trend],
             "series": [
                 {"label": f"12 months to {m}", "data": [_money(p.total_tax) for p in tax_figures.trend], "color": "brand"},
@@ -97,7 +109,7 @@ def _charts(tax_figures: fig.TaxFigures | None, service: fig.ServiceFigures, tre
             ],
         }
         charts["top_buildings"] = {
-            "type": "hbar", "format": "rmb",
+            "type": "hbar", "format": "rmb", "units": units,
             "labels": [b.name for b in tax_figures.top],
             "links": [url_for("registry.building_detail", building_id=b.id) for b in tax_figures.top],
             "series": [{"label": f"Tax, year to date {m}", "data": [_money(b.ytd_tax) for b in tax_figures.top],

@@ -8,8 +8,9 @@
  *     <details class="chart-data" open>…the same figures as a table…</details>
  *   </figure>
  *
- * type: line, bar or hbar (horizontal bars); format: rmb, pct (fractions) or int; a series'
- * color names a colour of app.css; "links" (optional) opens a page when a bar is clicked.
+ * type: line, bar or hbar (horizontal bars); format: rmb, pct (fractions) or int; units (rmb):
+ * [[divisor, name], …] for large amounts; a series' color names a colour of app.css; "links"
+ * (optional) opens a page when a bar is clicked.
  * Without JavaScript (or Chart.js) the tables stay open and the empty chart boxes stay hidden.
  */
 (function () {
@@ -41,12 +42,15 @@
   var number = new Intl.NumberFormat("en", { maximumFractionDigits: 0 });
   var millions = new Intl.NumberFormat("en", { maximumFractionDigits: 1 });
 
-  function formatter(format, precise) {
+  function formatter(format, precise, units) {
     if (format === "rmb") {
+      // units: [[1e9, "bn"], [1e6, "m"]] (or 亿 and 万 in Chinese), largest first, as the page's tiles.
+      units = units || [[1e9, "bn"], [1e6, "m"]];
       return function (v) {
         if (v === null || v === undefined) return "—";
-        if (Math.abs(v) >= 1e9) return "¥" + millions.format(v / 1e9) + " bn";
-        if (Math.abs(v) >= 1e6) return "¥" + millions.format(v / 1e6) + " m";
+        for (var i = 0; i < units.length; i++) {
+          if (Math.abs(v) >= units[i][0]) return "¥" + millions.format(v / units[i][0]) + " " + units[i][1];
+        }
         return "¥" + number.format(v);
       };
     }
@@ -106,8 +110,8 @@
     var horizontal = spec.type === "hbar";
     var valueAxis = horizontal ? "x" : "y";
     var categoryAxis = horizontal ? "y" : "x";
-    var tick = formatter(spec.format, false);
-    var label = formatter(spec.format, true);
+    var tick = formatter(spec.format, false, spec.units);
+    var label = formatter(spec.format, true, spec.units);
     var scales = {};
     scales[valueAxis] = {
       beginAtZero: true,
