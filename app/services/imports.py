@@ -592,40 +592,38 @@ def _write_tax(parsed: list[TaxRow], result: ImportResult, progress: Progress | 
 
 
 _STAGE = "tax_import"
-_CHANGES = "tax_import_changes"
-# The staged rows that are new (id NULL) or differ from the stored ones (id of the stored row), found
-# with one join and kept in a table of their own before anything is written: a statement that
-# reads tax_records while inserting into it may be planned as a nested loop over a table that
-# looked empty, and rescan every row it adds.
-_FIND_CHANGES = f"""
-CREATE TEMPORARY TABLE {_CHANGES} ON COMMIT DROP AS
-SELECT s.enterprise_id, s.month, s.total_tax, s.district_tax, t.id
-FROM {_STAGE} AS s
-LEFT JOIN tax_records AS t ON t.enterprise_id = s.enterprise_id AND t.month = s.month
-WHERE t.id IS NULL OR t.total_tax <> s.total_tax OR t.district_tax <> s.district_tax
+# Are any of the file's months stored already? If not (the usual monthly file), every row is new and
+# a plain INSERT writes them: INSERT ... ON CONFLICT inserts each row speculatively, a third more work.
+_ANY_STORED = f"""
+SELECT EXISTS (SELECT FROM tax_records WHERE month IN (SELECT DISTINCT month FROM {_STAGE}))
 """
-_UPDATE_CHANGED = f"""
-UPDATE tax_records AS t SET total_tax = c.total_tax, district_tax = c.district_tax
-FROM {_CHANGES} AS c WHERE t.id = c.id
-"""
-# A plain INSERT: with ON CONFLICT each row would be inserted speculatively, a third more work.
-_INSERT_NEW = f"""
+_INSERT_STAGED = f"""
 INSERT INTO tax_records (enterprise_id, month, total_tax, district_tax)
-SELECT enterprise_id, month, total_tax, district_tax FROM {_CHANGES} WHERE id IS NULL
+SELECT enterprise_id, month, total_tax, district_tax FROM {_STAGE}
 """
-# Only if another transaction inserted one of the new rows meanwhile: write them as an upsert.
-_UPSERT_NEW = f"""
-INSERT INTO tax_records (enterprise_id, month, total_tax, district_tax)
-SELECT enterprise_id, month, total_tax, district_tax FROM {_CHANGES} WHERE id IS NULL
-ON CONFLICT (enterprise_id, month) DO UPDATE
-SET total_tax = excluded.total_tax, district_tax = excluded.district_tax
+# Otherwise, or when another transaction inserted some of the rows meanwhile: one statement finds the
+# new and changed rows with one join, writes them, and counts them as they were before the write.
+_UPSERT_STAGED = f"""
+WITH changed AS MATERIALIZED (
+    SELECT s.enterprise_id, s.month, s.total_tax, s.district_tax, t.id IS NULL AS new
+    FROM {_STAGE} AS s
+    LEFT JOIN tax_records AS t ON t.enterprise_id = s.enterprise_id AND t.month = s.month
+    WHERE t.id IS NULL OR t.total_tax <> s.total_tax OR t.district_tax <> s.district_tax
+), written AS (
+    INSERT INTO tax_records (enterprise_id, month, total_tax, district_tax)
+    SELECT enterprise_id, month, total_tax, district_tax FROM changed
+    ON CONFLICT (enterprise_id, month) DO UPDATE
+    SET total_tax = excluded.total_tax, district_tax = excluded.district_tax
+)
+SELECT count(*) FILTER (WHERE new), count(*) FILTER (WHERE NOT new) FROM changed
 """
 
 
 def _import_tax_by_copy(table: _Table, ids: dict[str, int], overridden: set[str], result: ImportResult,
                         progress: Progress | None) -> None:
-    """PostgreSQL: validate while COPY streams the clean rows into a temporary table, then update the
-    changed rows and insert the new ones, counting each (nothing is written when any row has an error).
+    """PostgreSQL: validate while COPY streams the clean rows into a temporary table, then insert them
+    or, when some months are stored already, upsert and count the new and changed ones in one
+    statement (nothing is written when any row has an error).
 
     The same outcome as _write_tax, without a round trip per row or reading the stored records into
     Python, and the server takes in the rows while Python checks the rest of the file.
@@ -653,17 +651,16 @@ def _import_tax_by_copy(table: _Table, ids: dict[str, int], overridden: set[str]
                 failure = exc  # raised once the COPY is ended cleanly, so the transaction stays usable
     if failure is None and not result.errors and clean:
         connection.exec_driver_sql(f"ANALYZE {_STAGE}")
-        connection.exec_driver_sql(_FIND_CHANGES)
-        connection.exec_driver_sql(f"ANALYZE {_CHANGES}")
-        updated = connection.exec_driver_sql(_UPDATE_CHANGED).rowcount
-        try:
-            with connection.begin_nested():
-                inserted = connection.exec_driver_sql(_INSERT_NEW).rowcount
-        except IntegrityError as exc:
-            if not isinstance(exc.orig, UniqueViolation):
-                raise
-            inserted = connection.exec_driver_sql(_UPSERT_NEW).rowcount  # counted as new, as they were
-        connection.exec_driver_sql(f"DROP TABLE {_CHANGES}")
+        inserted = updated = None
+        if not connection.exec_driver_sql(_ANY_STORED).scalar():
+            try:
+                with connection.begin_nested():
+                    inserted, updated = connection.exec_driver_sql(_INSERT_STAGED).rowcount, 0
+            except IntegrityError as exc:  # another transaction stored some of these rows meanwhile
+                if not isinstance(exc.orig, UniqueViolation):
+                    raise
+        if inserted is None:
+            inserted, updated = connection.exec_driver_sql(_UPSERT_STAGED).one()
         result.inserted, result.updated, result.unchanged = inserted, updated, clean - inserted - updated
         # The upsert bypassed the ORM: objects already loaded must not show their old values.
         db.session.expire_all()
