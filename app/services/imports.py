@@ -441,9 +441,12 @@ TaxRow = tuple[int, str, Decimal | str, Decimal | str]
 
 
 def _validate_tax(table: _Table, ids: dict[str, int], overridden: set[str], errors: list[RowError],
-                  progress: Progress | None, emit: Callable[[list[TaxRow]], None]) -> int:
+                  progress: Progress | None, emit: Callable[[list], None], copy_lines: bool = False) -> int:
     """Check every row, collecting every problem in `errors`; hand the clean rows to `emit` in batches
     as it goes (so they can be written while the rest is checked); return how many were clean.
+
+    A clean row is a TaxRow, or with `copy_lines` the line COPY reads (made here, where the fast
+    path has its parts at hand, rather than formatted again from a tuple).
 
     Most rows of a CSV file take a fast path (see _plain_lines): a plain line whose code and month
     pass (each distinct text is checked once), with district_tax within total_tax, and not a
@@ -451,7 +454,7 @@ def _validate_tax(table: _Table, ids: dict[str, int], overridden: set[str], erro
     reports each problem. The fast path accepts only what _check_tax_row accepts, with the same values.
     """
     columns = [table.columns[c] for c in TAX_COLUMNS]
-    codes: dict[str, tuple[str, int] | None] = {}  # cell text -> (code, enterprise id), None if it fails
+    codes: dict[str, tuple[str, int, str] | None] = {}  # cell text -> _known_code(), None if it fails
     months: dict[str, str | None] = {}  # cell text -> 'YYYY-MM', None if it fails
     seen: dict[tuple[str, str], int] = {}
     parsed: list[TaxRow] = []  # the current batch
@@ -479,7 +482,8 @@ def _validate_tax(table: _Table, ids: dict[str, int], overridden: set[str], erro
                 if (known and month
                         and (float(district) < float(total) or Decimal(district) <= Decimal(total))
                         and seen.setdefault((known[0], month), number) == number):
-                    parsed.append((known[1], month, total, district))
+                    parsed.append(f"{known[2]}{month}\t{total}\t{district}\n" if copy_lines
+                                  else (known[1], month, total, district))
                     continue
                 cells = dict(zip(TAX_COLUMNS, plain))
             elif _blank(values):
@@ -488,7 +492,7 @@ def _validate_tax(table: _Table, ids: dict[str, int], overridden: set[str], erro
                 cells = {c: values[i] if i < len(values) else None for c, i in zip(TAX_COLUMNS, columns, strict=True)}
             row = _check_tax_row(number, cells, ids, overridden, seen, errors)
             if row is not None:
-                parsed.append(row)
+                parsed.append("{}\t{}\t{}\t{}\n".format(*row) if copy_lines else row)
     emit(parsed)
     if progress is not None:
         progress(0.5)
@@ -526,11 +530,11 @@ def _plain_lines(table: _Table) -> Iterator[tuple[int, list | None, tuple[str, .
             yield number, next(csv.reader(itertools.chain((line,), lines))), None
 
 
-def _known_code(text: str, ids: dict[str, int], overridden: set[str]) -> tuple[str, int] | None:
-    """(code, enterprise id) if the cell text is a code _check_tax_row accepts, else None."""
+def _known_code(text: str, ids: dict[str, int], overridden: set[str]) -> tuple[str, int, str] | None:
+    """(code, enterprise id, the id and a tab for COPY) if the cell text is a code _check_tax_row accepts, else None."""
     code, problem, _ = _check_code(_text(text))
     if code in ids and (problem is None or (problem is USCCProblem.checksum and code in overridden)):
-        return code, ids[code]
+        return code, ids[code], f"{ids[code]}\t"
     return None
 
 
@@ -640,13 +644,13 @@ def _import_tax_by_copy(table: _Table, ids: dict[str, int], overridden: set[str]
     with connection.connection.driver_connection.cursor() as cursor:
         with cursor.copy(f"COPY {_STAGE} (enterprise_id, month, total_tax, district_tax) FROM STDIN") as copy:
 
-            def emit(rows: list[TaxRow]) -> None:
-                if rows and not result.errors:  # after the first error nothing will be written
+            def emit(lines: list[str]) -> None:
+                if lines and not result.errors:  # after the first error nothing will be written
                     # Validated values only: integers, 'YYYY-MM' and plain numbers need no COPY escaping.
-                    copy.write("".join(f"{e}\t{m}\t{t}\t{d}\n" for e, m, t, d in rows))
+                    copy.write("".join(lines))
 
             try:
-                clean = _validate_tax(table, ids, overridden, result.errors, progress, emit)
+                clean = _validate_tax(table, ids, overridden, result.errors, progress, emit, copy_lines=True)
             except ImportFileError as exc:
                 failure = exc  # raised once the COPY is ended cleanly, so the transaction stays usable
     if failure is None and not result.errors and clean:
