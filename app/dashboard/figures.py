@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import bindparam, case, func, literal, select
 
 from app.extensions import db
 from app.models import (
@@ -199,15 +199,26 @@ def as_of(period: Period, now: datetime) -> datetime:
     return min(period.as_of, now)
 
 
+def _received_statement(months: int):
+    """SELECT (count of requests received in [start0, end0)), … for `months` months: built once."""
+    r = ServiceRequest
+    return select(*[
+        select(func.count()).select_from(r)
+        .where(r.received_at >= bindparam(f"start{i}"), r.received_at < bindparam(f"end{i}"))
+        .scalar_subquery().label(f"m{i}")
+        for i in range(months)
+    ])
+
+
+_RECEIVED = _received_statement(TREND_MONTHS)
+
+
 def _received(periods: list[Period], now: datetime) -> list[int]:
     """Requests received in each month up to its as-of (one statement, an index-only count each)."""
-    r = ServiceRequest
-    counts = [
-        select(func.count()).select_from(r).where(r.received_at >= p.start, r.received_at < as_of(p, now))
-        .scalar_subquery().label(f"m{i}")
-        for i, p in enumerate(periods)
-    ]
-    return list(db.session.execute(select(*counts)).one())
+    params = {}
+    for i, p in enumerate(periods):
+        params[f"start{i}"], params[f"end{i}"] = p.start, as_of(p, now)
+    return list(db.session.execute(_RECEIVED, params).one())
 
 
 def _compute(period: Period, when: datetime, received: int) -> ServiceFigures:
