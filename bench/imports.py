@@ -4,7 +4,7 @@ Not a test. Needs PostgreSQL; makes (and afterwards drops) its own database:
 
     .venv/bin/python bench/imports.py                  # 3 runs, medians and ratios
     .venv/bin/python bench/imports.py --quick          # 2,000 enterprises x 24 months, 1 run: a smoke test
-    .venv/bin/python bench/imports.py --profile        # also cProfile the first import of run 1
+    .venv/bin/python bench/imports.py --profile        # also the three imports once more under cProfile (not counted)
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@HOST:5432/NAME .venv/bin/python bench/imports.py
 
 Once: the district of bench/dataset.py without its tax rows (20,000 enterprises, 100 buildings)
@@ -149,7 +149,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a small district and one run: a smoke test")
     parser.add_argument("--runs", type=int, default=None)
-    parser.add_argument("--profile", action="store_true", help="cProfile the first import of run 1")
+    parser.add_argument("--profile", action="store_true",
+                        help="the three imports once more under cProfile, before the runs (not counted)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -176,6 +177,14 @@ def main() -> int:
                   f"corrected re-issue: {changed:,} rows changed")
             with psycopg.connect(dataset.libpq_url(url)) as conn:
                 print("  " + conn.execute("SELECT version()").fetchone()[0])
+            if args.profile:
+                reset_tax(url)
+                for phase, path in zip(PHASES, (tax_csv, tax_csv, update_csv), strict=True):
+                    profile = Path(tmp) / "import.prof"
+                    r = run_import(url, path, profile)
+                    print(f"--- {phase} under cProfile (not counted): {r['seconds']:.2f} s")
+                    print_profile(profile)
+                    settle(url)
             for run in range(1, runs + 1):
                 print(f"run {run}:")
                 reset_tax(url)
@@ -186,8 +195,7 @@ def main() -> int:
                 expected = {"first import": (lines, 0, 0), "re-import": (0, 0, lines),
                             "update import": (0, changed, lines - changed)}
                 for phase, path in zip(PHASES, (tax_csv, tax_csv, update_csv), strict=True):
-                    profile = Path(tmp) / "import.prof" if args.profile and run == 1 and phase == PHASES[0] else None
-                    r = run_import(url, path, profile)
+                    r = run_import(url, path)
                     got = (r["inserted"], r["updated"], r["unchanged"])
                     if got != expected[phase]:
                         raise SystemExit(f"{phase}: counts {got}, expected {expected[phase]}")
@@ -195,8 +203,6 @@ def main() -> int:
                     print(f"  {phase:<13} {r['seconds']:6.2f} s (validation {r['validate']:5.2f} s) "
                           f"| ratio {r['seconds'] / copy_s:5.2f} | peak RSS {r['max_rss_mb']:5.0f} MB "
                           f"| {got[0]:,} inserted, {got[1]:,} updated, {got[2]:,} unchanged")
-                    if profile is not None:
-                        print_profile(profile)
                     settle(url)
                 rows.append((copy_s, measured))
         finally:
