@@ -22,8 +22,8 @@ from sqlalchemy import bindparam, case, func, literal, select
 
 from app.extensions import db
 from app.models import (
-    OPEN_STATES, Building, BuildingTaxMonth, Enterprise, EventKind, Milestone, MilestoneKind, RequestEvent, ServiceMonth,
-    ServiceRequest, TaxTier, Topic,
+    OPEN_STATES, Building, BuildingTaxMonth, Enterprise, EventKind, Milestone, MilestoneKind, RequestEvent,
+    ServiceMonth, ServiceRequest, TaxTier, Topic,
 )
 from app.models.types import ZERO
 from app.reports.period import Period, shift
@@ -35,6 +35,8 @@ from app.services.tax import tier_for
 
 TOP_BUILDINGS = 10
 TREND_MONTHS = 12
+#: A milestone's standing at the end of a month (app.reports.queries.outcome_as_of).
+OUTCOMES = ("on_time", "missed", "pending")
 
 
 def _rate(part: int, whole: int) -> Decimal | None:
@@ -128,7 +130,8 @@ def tax_figures(period: Period) -> TaxFigures:
             .where(ytd.c.ytd_tax > 0)
         )
     ]
-    figures.tiers = {tier: sum(1 for b in paying if b.tier is tier) for tier in (TaxTier.monthly_100m, TaxTier.annual_100m)}
+    figures.tiers = {tier: sum(1 for b in paying if b.tier is tier)
+                     for tier in (TaxTier.monthly_100m, TaxTier.annual_100m)}
     # As the report ranks them: by tax, then by name.
     figures.top = sorted(paying, key=lambda b: (-b.ytd_tax, b.name.lower()))[:TOP_BUILDINGS]
     return figures
@@ -151,8 +154,11 @@ class Stability:
 def stability(period: Period) -> Stability:
     """The retention report's stability rate (app.reports.retention.classify) as one count over enterprises."""
     e, jan1, end = Enterprise, period.year_first_day, period.last_day
-    in_base = (e.moved_in_on.is_(None) | (e.moved_in_on < jan1)) & (e.moved_out_on.is_(None) | (e.moved_out_on >= jan1))
-    active_end = (e.moved_in_on.is_(None) | (e.moved_in_on <= end)) & (e.moved_out_on.is_(None) | (e.moved_out_on > end))
+    # No date: in the district since before records go, and not moved out.
+    in_base = ((e.moved_in_on.is_(None) | (e.moved_in_on < jan1))
+               & (e.moved_out_on.is_(None) | (e.moved_out_on >= jan1)))
+    active_end = ((e.moved_in_on.is_(None) | (e.moved_in_on <= end))
+                  & (e.moved_out_on.is_(None) | (e.moved_out_on > end)))
     stayed = in_base & active_end & e.registered_in_district.is_(True)
     row = db.session.execute(select(func.count(case((in_base, 1))), func.count(case((stayed, 1))))).one()
     return Stability(period, base=row[0], stayed=row[1])
@@ -185,12 +191,12 @@ class ServiceFigures:
         return _rate(self.satisfied, self.ratings)
 
     def stored_values(self) -> dict[str, int]:
-        values = {f"{k.value}_{o}": self.count(k, o) for k in MilestoneKind for o in ("on_time", "missed", "pending")}
+        values = {f"{k.value}_{o}": self.count(k, o) for k in MilestoneKind for o in OUTCOMES}
         return {**values, "received": self.received, "ratings": self.ratings, "satisfied": self.satisfied}
 
     @classmethod
     def from_stored(cls, period: Period, row: ServiceMonth) -> ServiceFigures:
-        outcomes = {k: {o: getattr(row, f"{k.value}_{o}") for o in ("on_time", "missed", "pending")} for k in MilestoneKind}
+        outcomes = {k: {o: getattr(row, f"{k.value}_{o}") for o in OUTCOMES} for k in MilestoneKind}
         return cls(period, period.as_of, row.received, outcomes, row.ratings, row.satisfied)
 
 

@@ -60,7 +60,7 @@ def money_short(value: Decimal | None) -> str:
 @bp.route("/")
 @roles_required(LEADERSHIP)
 def index():
-    """The dashboard for ?month=YYYY-MM, or by default the latest month with tax data (tax) and this month (the rest)."""
+    """The dashboard for ?month=YYYY-MM; by default tax for the latest month with tax data, the rest for this month."""
     now = clock.now()
     chosen, error = None, None
     if request.args.get("month"):
@@ -83,13 +83,10 @@ def index():
     return render_template(
         "dashboard/index.html", now=now, chosen=chosen, error=error, current=current_month(),
         tax=tax_figures, stability=stability, service=service, trend=trend, topics=topics, live=live,
-        kinds=list(MilestoneKind), rate_labels=RATE_LABELS, growth=growth, tiers=(TaxTier.monthly_100m, TaxTier.annual_100m),
+        kinds=list(MilestoneKind), rate_labels=RATE_LABELS, growth=growth,
+        tiers=(TaxTier.monthly_100m, TaxTier.annual_100m),
         charts=_charts(tax_figures, service, trend, topics),
     )
-
-
-def _money(value) -> float:
-    return float(value)
 
 
 def _charts(tax_figures: fig.TaxFigures | None, service: fig.ServiceFigures, trend: list[fig.ServiceFigures],
@@ -103,8 +100,9 @@ def _charts(tax_figures: fig.TaxFigures | None, service: fig.ServiceFigures, tre
             "type": "line", "format": "rmb", "units": units,
             "labels": [p.month for p in tax_figures.trend],
             "series": [
-                {"label": f"12 months to {m}", "data": [_money(p.total_tax) for p in tax_figures.trend], "color": "brand"},
-                {"label": "Same month a year earlier", "data": [_money(p.last_year) for p in tax_figures.trend],
+                {"label": f"12 months to {m}", "data": [float(p.total_tax) for p in tax_figures.trend],
+                 "color": "brand"},
+                {"label": "Same month a year earlier", "data": [float(p.last_year) for p in tax_figures.trend],
                  "color": "grey", "dashed": True},
             ],
         }
@@ -112,13 +110,14 @@ def _charts(tax_figures: fig.TaxFigures | None, service: fig.ServiceFigures, tre
             "type": "hbar", "format": "rmb", "units": units,
             "labels": [b.name for b in tax_figures.top],
             "links": [url_for("registry.building_detail", building_id=b.id) for b in tax_figures.top],
-            "series": [{"label": f"Tax, year to date {m}", "data": [_money(b.ytd_tax) for b in tax_figures.top],
+            "series": [{"label": f"Tax, year to date {m}", "data": [float(b.ytd_tax) for b in tax_figures.top],
                         "color": "brand"}],
         }
     charts["topics"] = {
         "type": "hbar", "format": "int",
         "labels": [name for name, _ in topics],
-        "series": [{"label": f"Requests received in {service.period}", "data": [n for _, n in topics], "color": "blue"}],
+        "series": [{"label": f"Requests received in {service.period}", "data": [n for _, n in topics],
+                    "color": "blue"}],
     }
     charts["on_time"] = {
         "type": "line", "format": "pct",
