@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
@@ -27,6 +28,13 @@ class RunStatus(LabelledEnum):
     def finished(self) -> bool:
         return self in (RunStatus.done, RunStatus.failed)
 
+    @property
+    def label(self):
+        return _STATUS_LABELS[self.value]
+
+
+_STATUS_LABELS = {"queued": _l("Queued"), "running": _l("Running"), "done": _l("Done"), "failed": _l("Failed")}
+
 
 class ReportKind(LabelledEnum):
     tax = "tax"
@@ -35,18 +43,25 @@ class ReportKind(LabelledEnum):
     pack = "pack"
 
     @property
-    def label(self) -> str:
+    def label(self):
         # Not in workflow.LABELS: its keys compare as strings, and ImportKind.tax == "tax" too.
         return _REPORT_LABELS[self.value]
 
 
-_REPORT_LABELS = {"tax": "Tax revenue", "retention": "Enterprise retention", "service": "Service (51530)",
-                  "pack": "Monthly pack"}
+_REPORT_LABELS = {"tax": _l("Tax revenue"), "retention": _l("Enterprise retention"), "service": _l("Service (51530)"),
+                  "pack": _l("Monthly pack")}
 
 
 class ImportKind(LabelledEnum):
     tax = "tax"
     enterprises = "enterprises"
+
+    @property
+    def label(self):
+        return _IMPORT_LABELS[self.value]
+
+
+_IMPORT_LABELS = {"tax": _l("Monthly tax records"), "enterprises": _l("Enterprises")}
 
 
 class RunMixin:
