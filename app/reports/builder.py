@@ -1,7 +1,8 @@
 """Assemble a report workbook: cover, Summary, then each section's sheets.
 
 The pack is the three reports in one workbook; its Summary lists every indicator. The tax and
-retention reports share one scan of the tax table (queries.enterprise_tax).
+retention reports share one scan of the tax table (queries.enterprise_tax). Runs in the locale
+build_report() forces: every string is translated here, at build time.
 """
 from __future__ import annotations
 
@@ -9,18 +10,23 @@ import os
 from collections.abc import Callable
 from typing import IO
 
+from flask_babel import gettext as _
+
 from app import clock
 from app.models import ReportKind
 from app.reports import queries, retention, service, tax
-from app.reports.excel import Book
+from app.reports.excel import SUMMARY, Book
 from app.reports.period import Period
 
-TITLES = {
-    ReportKind.tax: "Tax revenue report",
-    ReportKind.retention: "Enterprise retention report",
-    ReportKind.service: "Service report (51530)",
-    ReportKind.pack: "Monthly pack: tax, retention and service",
-}
+
+def title(kind: ReportKind, period: Period) -> str:
+    """The cover's title, in the current locale."""
+    return {
+        ReportKind.tax: _("Tax revenue report — %(period)s", period=str(period)),
+        ReportKind.retention: _("Enterprise retention report — %(period)s", period=str(period)),
+        ReportKind.service: _("Service report (51530) — %(period)s", period=str(period)),
+        ReportKind.pack: _("Monthly pack: tax, retention and service — %(period)s", period=str(period)),
+    }[kind]
 
 
 def build(kind: ReportKind, period: Period, out: str | os.PathLike | IO[bytes], *,
@@ -48,11 +54,11 @@ def build(kind: ReportKind, period: Period, out: str | os.PathLike | IO[bytes], 
     step(0.8)
 
     indicators = [i for module, section in sections for i in module.indicators(section)]
-    notes = [note for _, section in sections for note in section.notes]
-    sheets = ["Summary"] + [name for module, _ in sections for name in module.SHEETS]
+    notes = [note for _module, section in sections for note in section.notes]
+    sheets = [SUMMARY] + [name for module, _section in sections for name in module.sheets().values()]
     book = Book(out)
     try:
-        book.cover(f"{TITLES[kind]} — {period}", period.month, clock.now(), indicators, notes, sheets)
+        book.cover(title(kind, period), period.month, clock.now(), indicators, notes, sheets)
         book.summary(indicators)
         for module, section in sections:
             module.write(book, section)

@@ -5,6 +5,11 @@ formula, a number or a URL — the workbook is also opened with those conversion
 that starts like a formula (= + - @) additionally gets Excel's quote prefix, so editing the cell
 in Excel cannot turn it into one either. Money is written as numbers formatted as RMB with
 thousands separators; rates are fractions formatted as percentages.
+
+Every string a reader sees is translated with gettext when the workbook is built, in the locale
+build_report() forces (README, "Translations"). Except the Summary sheet: its name, its header row
+(Indicator, Value) and its first column (each indicator's English key) are the same in every
+language, for the tests and the programs that read the workbooks.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from typing import IO, Any
 
 import pandas as pd
 import xlsxwriter
+from flask_babel import gettext as _
 from xlsxwriter.worksheet import Worksheet
 
 from app.clock import LOCAL_TZ
@@ -59,10 +65,21 @@ class Table:
 
 @dataclass(frozen=True)
 class Indicator:
-    name: str
+    name: str  # the English key, the same in every language (the Summary sheet's first column)
     value: Any  # Decimal, int, float or None (shown as "n/a")
     kind: str  # rmb | pct | int
     definition: str
+    label: str | None = None  # the name in the report's language (the cover); None: the key
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name
+
+
+#: The Summary sheet's name and header row: never translated (see the module docstring).
+SUMMARY, SUMMARY_HEADER = "Summary", ("Indicator", "Value")
+#: Characters Excel refuses in a sheet name.
+SHEET_FORBIDDEN = set('[]:*?/\\')
 
 
 def is_missing(value: Any) -> bool:
@@ -147,10 +164,13 @@ class Book:
     # ------------------------------------------------------------------ sheets
 
     def sheet(self, name: str) -> Worksheet:
-        return self.wb.add_worksheet(name[:31])
+        name = str(name)
+        if len(name) > 31 or SHEET_FORBIDDEN & set(name):  # a translation that Excel would refuse
+            raise ValueError(f"Not a valid sheet name: {name!r}")
+        return self.wb.add_worksheet(name)
 
     def table(self, ws: Worksheet, frame: pd.DataFrame, columns: Sequence[Col], *, first_row: int = 0,
-              empty_note: str = "No data for this month.", freeze: bool = True, widths: dict[int, int] | None = None
+              empty_note: str | None = None, freeze: bool = True, widths: dict[int, int] | None = None
               ) -> Table:
         """A header row and one row per record, the header frozen, widths fitted. An empty frame
         gets a note row saying so."""
@@ -164,7 +184,7 @@ class Book:
         row = first_row
         if frame.empty:
             row += 1
-            ws.write_string(row, 0, empty_note, self.formats["note"])
+            ws.write_string(row, 0, empty_note or _("No data for this month."), self.formats["note"])
         else:
             keys = [c.key for c in columns]
             kinds = [c.kind for c in columns]
@@ -183,10 +203,10 @@ class Book:
             ws.set_column(c, c, min(MAX_WIDTH, max(MIN_WIDTH, width + 2)))
 
     def summary(self, indicators: Iterable[Indicator]) -> Worksheet:
-        """The Summary sheet: Indicator | Value, one row per indicator."""
-        ws = self.sheet("Summary")
-        ws.write_string(0, 0, "Indicator", self.formats["header"])
-        ws.write_string(0, 1, "Value", self.formats["header"])
+        """The Summary sheet: Indicator | Value, one row per indicator by its English key, in every language."""
+        ws = self.sheet(SUMMARY)
+        for col, header in enumerate(SUMMARY_HEADER):
+            ws.write_string(0, col, header, self.formats["header"])
         ws.freeze_panes(1, 0)
         widths = {0: 12, 1: 14}
         for row, indicator in enumerate(indicators, start=1):
@@ -199,38 +219,48 @@ class Book:
     def cover(self, title: str, period: str, generated: datetime, indicators: Iterable[Indicator],
               notes: Iterable[str] = (), sections: Iterable[str] = ()) -> Worksheet:
         """The cover sheet: title, period, generation time, notes (e.g. "no data"), the sheets,
-        and the definition of every indicator."""
-        ws = self.sheet("Cover")
+        and the definition of every indicator (in another language than English, also its English
+        key in the Summary sheet)."""
+        indicators = list(indicators)
+        keyed = any(i.title != i.name for i in indicators)
+        ws = self.sheet(_("Cover"))
         ws.hide_gridlines(2)
         ws.set_column(0, 0, 34)
         ws.set_column(1, 1, 100)
+        if keyed:
+            ws.set_column(2, 2, 28)
         ws.write_string(0, 0, title, self.formats["title"])
-        ws.write_string(2, 0, "Period", self.formats["label"])
+        ws.write_string(2, 0, _("Period"), self.formats["label"])
         ws.write_string(2, 1, period)
-        ws.write_string(3, 0, "Generated", self.formats["label"])
-        ws.write_string(3, 1, generated.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") + " (Asia/Shanghai)")
-        ws.write_string(4, 0, "Produced by", self.formats["label"])
-        ws.write_string(4, 1, "Business District Butler — Jing'an Temple Sub-district")
+        ws.write_string(3, 0, _("Generated"), self.formats["label"])
+        ws.write_string(3, 1, _("%(time)s (Asia/Shanghai)",
+                                time=generated.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")))
+        ws.write_string(4, 0, _("Produced by"), self.formats["label"])
+        ws.write_string(4, 1, _("Business District Butler — Jing'an Temple Sub-district"))
         row = 6
         for note in notes:
-            ws.write_string(row, 0, "Note", self.formats["label"])
+            ws.write_string(row, 0, _("Note"), self.formats["label"])
             ws.write_string(row, 1, note, self.formats["wrap"])
             row += 1
         sections = list(sections)
         if sections:
             row += 1
-            ws.write_string(row, 0, "Sheets", self.formats["subtitle"])
+            ws.write_string(row, 0, _("Sheets"), self.formats["subtitle"])
             row += 1
             for name in sections:
                 ws.write_string(row, 1, name)
                 row += 1
         row += 1
-        ws.write_string(row, 0, "Indicator", self.formats["header"])
-        ws.write_string(row, 1, "Definition", self.formats["header"])
+        ws.write_string(row, 0, _("Indicator"), self.formats["header"])
+        ws.write_string(row, 1, _("Definition"), self.formats["header"])
+        if keyed:
+            ws.write_string(row, 2, _("Name in the Summary sheet"), self.formats["header"])
         for indicator in indicators:
             row += 1
-            ws.write_string(row, 0, indicator.name, self.formats["label"])
+            ws.write_string(row, 0, indicator.title, self.formats["label"])
             ws.write_string(row, 1, indicator.definition, self.formats["wrap"])
+            if keyed:
+                ws.write_string(row, 2, indicator.name)
         return ws
 
     def close(self) -> None:

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pandas as pd
+from flask_babel import gettext as _, ngettext
 
 from app.models import KeyTier
 from app.reports import queries
@@ -25,12 +26,24 @@ DROP_MONTHS = 3
 VISIT_DAYS = 180
 KEY_TIERS = {KeyTier.district_key.value, KeyTier.subdistrict_key.value}
 
-FLAGS = {
-    "flag_tax": "Tax down ≥ 30 % YoY (3 months)",
-    "flag_request": "Breached request open",
-    "flag_visit": f"No visit in {VISIT_DAYS} days",
-    "flag_intent": "Relocation intent",
-}
+#: The early-warning flags, each a column of the At risk sheet.
+FLAGS = ("flag_tax", "flag_request", "flag_visit", "flag_intent")
+
+
+def flag_labels() -> dict[str, str]:
+    """Each flag's column header, in the current locale."""
+    return {
+        "flag_tax": _("Tax down ≥ 30 % YoY (3 months)"),
+        "flag_request": _("Breached request open"),
+        "flag_visit": _("No visit in %(days)d days", days=VISIT_DAYS),
+        "flag_intent": _("Relocation intent"),
+    }
+
+
+def key_tier_label(tier: KeyTier) -> str:
+    """A key tier as the report shows it, in the current locale."""
+    return {KeyTier.district_key: _("District key"), KeyTier.subdistrict_key: _("Sub-district key"),
+            KeyTier.normal: _("Normal")}[tier]
 
 
 @dataclass
@@ -97,30 +110,41 @@ def flag_reasons(ents: pd.DataFrame, period: Period, months: queries.TaxMonths) 
         if check_tax and len(drops) == DROP_MONTHS:
             flags["flag_tax"] = True
             detail = ", ".join(f"{mon} −{_percent(d)}" for mon, d in reversed(drops))
-            reasons.append(f"Tax down year on year in each of the last {DROP_MONTHS} months ({detail})")
+            reasons.append(_("Tax down year on year in each of the last %(num)d months (%(detail)s)",
+                             num=DROP_MONTHS, detail=detail))
         if e.id in breached.index:
-            count, first = breached.at[e.id, "open_breached"], breached.at[e.id, "first_reference"]
+            count, first = int(breached.at[e.id, "open_breached"]), breached.at[e.id, "first_reference"]
             flags["flag_request"] = True
-            reasons.append(f"{count} open request{'s' if count != 1 else ''} with a missed deadline ({first}"
-                           + (" and others)" if count > 1 else ")"))
+            if count == 1:
+                reasons.append(_("1 open request with a missed deadline (%(first)s)", first=first))
+            else:
+                reasons.append(ngettext("%(num)d open request with a missed deadline (%(first)s and others)",
+                                        "%(num)d open requests with a missed deadline (%(first)s and others)",
+                                        count, first=first))
         if e.key_tier in KEY_TIERS:
             last = visits.get(e.id)
             if last is None or pd.isna(last) or last <= visit_cutoff:
                 flags["flag_visit"] = True
-                tier = KeyTier(e.key_tier).label.lower()
-                reasons.append(f"{tier.capitalize()} enterprise not visited in {VISIT_DAYS} days"
-                               + (f" (last visit {last:%Y-%m-%d})" if last is not None and not pd.isna(last)
-                                  else " (never visited)"))
+                tier = key_tier_label(KeyTier(e.key_tier))
+                if last is not None and not pd.isna(last):
+                    reasons.append(_("%(tier)s enterprise not visited in %(days)d days (last visit %(date)s)",
+                                     tier=tier, days=VISIT_DAYS, date=f"{last:%Y-%m-%d}"))
+                else:
+                    reasons.append(_("%(tier)s enterprise not visited in %(days)d days (never visited)",
+                                     tier=tier, days=VISIT_DAYS))
         if _on_or_before(e.relocation_intent_on, period.last_day):
             flags["flag_intent"] = True
             note = (e.relocation_intent_note or "").strip()
-            reasons.append(f"Relocation intent recorded {e.relocation_intent_on:%Y-%m-%d}" + (f": {note}" if note else ""))
+            when = f"{e.relocation_intent_on:%Y-%m-%d}"
+            reasons.append(_("Relocation intent recorded %(date)s: %(note)s", date=when, note=note) if note
+                           else _("Relocation intent recorded %(date)s", date=when))
         if reasons:
+            yes = _("Yes")
             rows.append({
                 "id": e.id, "name": e.name, "name_zh": e.name_zh, "uscc": e.uscc, "building": e.building,
-                "key_tier": KeyTier(e.key_tier).label if e.key_tier else "", "ytd_tax": e.ytd_tax,
-                "flags": len(reasons), **{k: "Yes" if v else "" for k, v in flags.items()},
-                "reasons": "; ".join(reasons),
+                "key_tier": key_tier_label(KeyTier(e.key_tier)) if e.key_tier else "", "ytd_tax": e.ytd_tax,
+                "flags": len(reasons), **{k: yes if v else "" for k, v in flags.items()},
+                "reasons": _("; ").join(reasons),
             })
     columns = ["id", "name", "name_zh", "uscc", "building", "key_tier", "ytd_tax", "flags", *FLAGS, "reasons"]
     frame = pd.DataFrame(rows, columns=columns)
@@ -147,18 +171,16 @@ def collect(period: Period, enterprises: pd.DataFrame | None = None,
         buildings=buildings,
     )
     if ents.empty:
-        section.notes.append("No enterprises are registered: there is nothing to report on retention.")
+        section.notes.append(_("No enterprises are registered: there is nothing to report on retention."))
     expected = [shift(period.month, -k) for k in range(DROP_MONTHS)]
     if len(months.recent) < DROP_MONTHS:
-        section.notes.append(
-            f"Fewer than {DROP_MONTHS} months of tax data in the twelve months to {period}: the tax-drop "
-            "early-warning flag is not evaluated."
-        )
+        section.notes.append(_(
+            "Fewer than %(num)d months of tax data in the twelve months to %(period)s: the tax-drop early-warning "
+            "flag is not evaluated.", num=DROP_MONTHS, period=str(period)))
     elif months.recent != expected:
-        section.notes.append(
-            "The tax-drop flag compares the last three months with tax data ("
-            + ", ".join(reversed(months.recent)) + ") with the same months a year earlier."
-        )
+        section.notes.append(_(
+            "The tax-drop flag compares the last three months with tax data (%(months)s) with the same months a "
+            "year earlier.", months=", ".join(reversed(months.recent))))
     return section
 
 
@@ -168,7 +190,7 @@ def _buildings(ents: pd.DataFrame, at_risk: pd.DataFrame) -> pd.DataFrame:
                                      "at_risk"])
     risky = set(at_risk["id"])
     data = ents.assign(
-        building=ents["building"].fillna("(no building recorded)"),
+        building=ents["building"].fillna(_("(no building recorded)")),
         at_risk=ents["id"].isin(risky),
     )
     grouped = data.groupby("building")
@@ -181,53 +203,58 @@ def _buildings(ents: pd.DataFrame, at_risk: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values("building", key=lambda s: s.str.lower()).reset_index(drop=True)
 
 
-DEFINITIONS = {
-    "Active enterprises": "Enterprises in the district at the end of the month: moved in on or before its last "
-                          "day (or earlier than records go) and not moved out by then.",
-    "Stability rate": "Enterprises active at the start of the year that are still active and registered in the "
-                      "district at the end of the month ÷ enterprises active at the start of the year.",
-    "Move-ins (YTD)": "Enterprises whose move-in date is between 1 January and the end of the month.",
-    "Move-outs (YTD)": "Enterprises whose move-out date is between 1 January and the end of the month.",
-    "At-risk enterprises": "Active enterprises with at least one early-warning flag at the end of the month: tax "
-                           "down ≥ 30 % year on year in each of the last 3 months; an open request with a missed "
-                           "51530 deadline; a district-key or sub-district-key enterprise not visited in the 180 "
-                           "days up to the end of the month; or a recorded relocation intent. Moved-out "
-                           "enterprises are never at risk.",
-}
-
-
 def indicators(s: RetentionSection) -> list[Indicator]:
-    d = DEFINITIONS
+    """The Summary's indicators: each English key, its value, and its name and definition in the current locale."""
     return [
-        Indicator("Active enterprises", s.active, "int", d["Active enterprises"]),
-        Indicator("Stability rate", s.stability, "pct", d["Stability rate"]),
-        Indicator("Move-ins (YTD)", len(s.move_ins), "int", d["Move-ins (YTD)"]),
-        Indicator("Move-outs (YTD)", len(s.move_outs), "int", d["Move-outs (YTD)"]),
-        Indicator("At-risk enterprises", len(s.at_risk), "int", d["At-risk enterprises"]),
+        Indicator("Active enterprises", s.active, "int", _(
+            "Enterprises in the district at the end of the month: moved in on or before its last day (or earlier "
+            "than records go) and not moved out by then."), _("Active enterprises")),
+        Indicator("Stability rate", s.stability, "pct", _(
+            "Enterprises active at the start of the year that are still active and registered in the district at "
+            "the end of the month ÷ enterprises active at the start of the year."), _("Stability rate")),
+        Indicator("Move-ins (YTD)", len(s.move_ins), "int", _(
+            "Enterprises whose move-in date is between 1 January and the end of the month."), _("Move-ins (YTD)")),
+        Indicator("Move-outs (YTD)", len(s.move_outs), "int", _(
+            "Enterprises whose move-out date is between 1 January and the end of the month."), _("Move-outs (YTD)")),
+        Indicator("At-risk enterprises", len(s.at_risk), "int", _(
+            "Active enterprises with at least one early-warning flag at the end of the month: tax down ≥ 30 % year "
+            "on year in each of the last 3 months; an open request with a missed 51530 deadline; a district-key or "
+            "sub-district-key enterprise not visited in the 180 days up to the end of the month; or a recorded "
+            "relocation intent. Moved-out enterprises are never at risk."), _("At-risk enterprises")),
     ]
 
 
-SHEETS = ["At risk", "Retention by building", "Move-ins", "Move-outs"]
+def sheets() -> dict[str, str]:
+    """The report's sheets in workbook order, in the current locale (each ≤ 31 characters, none of []:*?/\\)."""
+    return {
+        "at_risk": _("At risk"),
+        "buildings": _("Retention by building"),
+        "move_ins": _("Move-ins"),
+        "move_outs": _("Move-outs"),
+    }
 
 
 def write(book: Book, s: RetentionSection) -> None:
-    book.table(book.sheet("At risk"), s.at_risk, [
-        Col("name", "Enterprise"), Col("name_zh", "企业"), Col("uscc", "USCC"), Col("building", "Building"),
-        Col("key_tier", "Key tier"), Col("ytd_tax", "Tax YTD", "rmb"), Col("flags", "Flags", "int"),
-        *[Col(key, label) for key, label in FLAGS.items()], Col("reasons", "Reasons"),
-    ], empty_note="No enterprise is at risk at the end of the month.")
-    book.table(book.sheet("Retention by building"), s.buildings, [
-        Col("building", "Building"), Col("base", "Active at start of year", "int"),
-        Col("stayed", "Still active and registered", "int"), Col("stability", "Stability rate", "pct"),
-        Col("moved_in", "Move-ins (YTD)", "int"), Col("moved_out", "Move-outs (YTD)", "int"),
-        Col("active", "Active at end of month", "int"), Col("at_risk", "At risk", "int"),
-    ], empty_note="No enterprises are registered.")
-    book.table(book.sheet("Move-ins"), s.move_ins, [
-        Col("moved_in_on", "Moved in", "date"), Col("name", "Enterprise"), Col("name_zh", "企业"),
-        Col("uscc", "USCC"), Col("building", "Building"), Col("industry", "Industry"),
-    ], empty_note="No enterprise moved in this year to the end of the month.")
-    book.table(book.sheet("Move-outs"), s.move_outs, [
-        Col("moved_out_on", "Moved out", "date"), Col("name", "Enterprise"), Col("name_zh", "企业"),
-        Col("uscc", "USCC"), Col("building", "Building"), Col("move_out_reason", "Reason"),
-        Col("ytd_tax", "Tax YTD", "rmb"),
-    ], empty_note="No enterprise moved out this year to the end of the month.")
+    names = sheets()
+    enterprise, name_zh, uscc, building = _("Enterprise"), _("Chinese name"), _("USCC"), _("Building")
+    ytd = _("Tax YTD")
+    book.table(book.sheet(names["at_risk"]), s.at_risk, [
+        Col("name", enterprise), Col("name_zh", name_zh), Col("uscc", uscc), Col("building", building),
+        Col("key_tier", _("Key tier")), Col("ytd_tax", ytd, "rmb"), Col("flags", _("Flags"), "int"),
+        *[Col(key, label) for key, label in flag_labels().items()], Col("reasons", _("Reasons")),
+    ], empty_note=_("No enterprise is at risk at the end of the month."))
+    book.table(book.sheet(names["buildings"]), s.buildings, [
+        Col("building", building), Col("base", _("Active at start of year"), "int"),
+        Col("stayed", _("Still active and registered"), "int"), Col("stability", _("Stability rate"), "pct"),
+        Col("moved_in", _("Move-ins (YTD)"), "int"), Col("moved_out", _("Move-outs (YTD)"), "int"),
+        Col("active", _("Active at end of month"), "int"), Col("at_risk", _("At risk"), "int"),
+    ], empty_note=_("No enterprises are registered."))
+    book.table(book.sheet(names["move_ins"]), s.move_ins, [
+        Col("moved_in_on", _("Moved in"), "date"), Col("name", enterprise), Col("name_zh", name_zh),
+        Col("uscc", uscc), Col("building", building), Col("industry", _("Industry")),
+    ], empty_note=_("No enterprise moved in this year to the end of the month."))
+    book.table(book.sheet(names["move_outs"]), s.move_outs, [
+        Col("moved_out_on", _("Moved out"), "date"), Col("name", enterprise), Col("name_zh", name_zh),
+        Col("uscc", uscc), Col("building", building), Col("move_out_reason", _("Reason")),
+        Col("ytd_tax", ytd, "rmb"),
+    ], empty_note=_("No enterprise moved out this year to the end of the month."))

@@ -12,17 +12,25 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pandas as pd
+from flask_babel import gettext as _
 
 from app.models import OPEN_STATES, Category, Channel, MilestoneKind, State
 from app.reports import queries
 from app.reports.excel import Book, Col, Indicator
 from app.reports.period import Period
 
+#: Each milestone's on-time rate: its Summary key (English in every language).
 RATE_NAMES = {
     MilestoneKind.respond: "Responded on time",
     MilestoneKind.on_site: "On site on time",
     MilestoneKind.solve: "Solved or plan on time",
 }
+
+
+def milestone_label(kind: MilestoneKind) -> str:
+    """A milestone as the report shows it, in the current locale."""
+    return {MilestoneKind.respond: _("Respond"), MilestoneKind.on_site: _("On site"),
+            MilestoneKind.solve: _("Solved or plan")}[kind]
 _OPEN = {s.value for s in OPEN_STATES}
 
 
@@ -72,13 +80,14 @@ def collect(period: Period) -> ServiceSection:
         of_kind = milestones[milestones["kind"] == kind.value] if len(milestones) else milestones
         counts = of_kind["outcome"].value_counts() if len(of_kind) else {}
         on_time, missed, pending = (int(counts.get(k, 0)) for k in ("on_time", "missed", "pending"))
-        rows.append({"kind": kind.value, "label": kind.label, "name": RATE_NAMES[kind], "on_time": on_time,
+        rows.append({"kind": kind.value, "label": milestone_label(kind), "name": RATE_NAMES[kind], "on_time": on_time,
                      "missed": missed, "pending": pending, "rate": _rate(on_time, on_time + missed)})
     on_time = pd.DataFrame(rows)
 
     breaches = queries.breached_milestones(period)
-    breaches["milestone"] = breaches["kind"].map(lambda v: MilestoneKind(v).label)
-    breaches["met"] = breaches["met_at"].map(lambda v: v if v is not None and not pd.isna(v) else "not met")
+    breaches["milestone"] = breaches["kind"].map(lambda v: milestone_label(MilestoneKind(v)))
+    not_met = _("not met")
+    breaches["met"] = breaches["met_at"].map(lambda v: v if v is not None and not pd.isna(v) else not_met)
 
     overdue = _open_and_overdue(queries.open_and_overdue(period))
     section = ServiceSection(
@@ -87,7 +96,8 @@ def collect(period: Period) -> ServiceSection:
         ratings=_rating_table(ratings),
     )
     if received.empty:
-        section.notes.append(f"No requests were received in {period}: the service rates are n/a.")
+        section.notes.append(_("No requests were received in %(period)s: the service rates are n/a.",
+                               period=str(period)))
     return section
 
 
@@ -99,15 +109,15 @@ def _open_and_overdue(rows: pd.DataFrame) -> pd.DataFrame:
     grouped = rows.groupby("request_id", sort=False)
     frame = grouped.first()
     frame["overdue_milestones"] = grouped["kind"].agg(
-        lambda kinds: ", ".join(MilestoneKind(k).label for k in dict.fromkeys(kinds)))
-    frame["state_label"] = frame["state"].map(lambda v: State(v).label)
+        lambda kinds: ", ".join(milestone_label(MilestoneKind(k)) for k in dict.fromkeys(kinds)))
+    frame["state_label"] = frame["state"].map(lambda v: str(State(v).label))
     return frame[columns].reset_index(drop=True)
 
 
 def _breakdowns(received: pd.DataFrame) -> dict[str, pd.DataFrame]:
     total = len(received)
     labels = {
-        "category": lambda v: Category(v).label, "channel": lambda v: Channel(v).label,
+        "category": lambda v: str(Category(v).label), "channel": lambda v: str(Channel(v).label),
         "topic": str, "building": str,
     }
     out = {}
@@ -132,79 +142,90 @@ def _rating_table(ratings: pd.DataFrame) -> pd.DataFrame:
     ])
 
 
-DEFINITIONS = {
-    "Requests received": "Requests received in the month (Shanghai time), whatever their state now.",
-    "Responded on time": "Of the requests received in the month, respond milestones met at or before their due "
-                         "time ÷ those met on time plus those missed (met late, or unmet with the due time passed) "
-                         "as of the end of the month; milestones not yet due then are left out.",
-    "On site on time": "The same rate for the on-site milestone (arrive within 15 minutes under 51530).",
-    "Solved or plan on time": "The same rate for the solved-or-plan milestone (solve, or give a plan, within 30 "
-                              "minutes under 51530; staged deadlines for tracked requests).",
-    "Breaches": "Milestones due in the month that were missed as of its end (met late, or still unmet) — "
-                "whatever month their request was received in, open requests included.",
-    "Open at month end": "Requests received in the month still open at its end (submitted, accepted, on site, "
-                         "plan given or reopened).",
-    "Open and overdue": "Requests open at the end of the month — received in it or earlier — with a milestone "
-                        "unmet past its due time.",
-    "Satisfaction rate": "Ratings of 4 or 5 given in the month ÷ all ratings given in the month.",
-}
-
-
 def indicators(s: ServiceSection) -> list[Indicator]:
-    d = DEFINITIONS
+    """The Summary's indicators: each English key, its value, and its name and definition in the current locale."""
+    respond, on_site, solve = (MilestoneKind.respond, MilestoneKind.on_site, MilestoneKind.solve)
     return [
-        Indicator("Requests received", len(s.received), "int", d["Requests received"]),
-        *[Indicator(RATE_NAMES[k], s.rate(k), "pct", d[RATE_NAMES[k]]) for k in MilestoneKind],
-        Indicator("Breaches", len(s.breaches), "int", d["Breaches"]),
-        Indicator("Open at month end", s.open_count, "int", d["Open at month end"]),
-        Indicator("Open and overdue", len(s.overdue), "int", d["Open and overdue"]),
-        Indicator("Satisfaction rate", s.satisfaction, "pct", d["Satisfaction rate"]),
+        Indicator("Requests received", len(s.received), "int", _(
+            "Requests received in the month (Shanghai time), whatever their state now."), _("Requests received")),
+        Indicator(RATE_NAMES[respond], s.rate(respond), "pct", _(
+            "Of the requests received in the month, respond milestones met at or before their due time ÷ those met "
+            "on time plus those missed (met late, or unmet with the due time passed) as of the end of the month; "
+            "milestones not yet due then are left out."), _("Responded on time")),
+        Indicator(RATE_NAMES[on_site], s.rate(on_site), "pct", _(
+            "The same rate for the on-site milestone (arrive within 15 minutes under 51530)."), _("On site on time")),
+        Indicator(RATE_NAMES[solve], s.rate(solve), "pct", _(
+            "The same rate for the solved-or-plan milestone (solve, or give a plan, within 30 minutes under 51530; "
+            "staged deadlines for tracked requests)."), _("Solved or plan on time")),
+        Indicator("Breaches", len(s.breaches), "int", _(
+            "Milestones due in the month that were missed as of its end (met late, or still unmet) — whatever month "
+            "their request was received in, open requests included."), _("Breaches")),
+        Indicator("Open at month end", s.open_count, "int", _(
+            "Requests received in the month still open at its end (submitted, accepted, on site, plan given or "
+            "reopened)."), _("Open at month end")),
+        Indicator("Open and overdue", len(s.overdue), "int", _(
+            "Requests open at the end of the month — received in it or earlier — with a milestone unmet past its due "
+            "time."), _("Open and overdue")),
+        Indicator("Satisfaction rate", s.satisfaction, "pct", _(
+            "Ratings of 4 or 5 given in the month ÷ all ratings given in the month."), _("Satisfaction rate")),
     ]
 
 
-SHEETS = ["51530 on time", "Requests received", "Breaches", "Open and overdue", "Satisfaction"]
+def sheets() -> dict[str, str]:
+    """The report's sheets in workbook order, in the current locale (each ≤ 31 characters, none of []:*?/\\)."""
+    return {
+        "on_time": _("51530 on time"),
+        "received": _("Requests received"),
+        "breaches": _("Breaches"),
+        "overdue": _("Open and overdue"),
+        "satisfaction": _("Satisfaction"),
+    }
 
 
 def write(book: Book, s: ServiceSection) -> None:
-    ws = book.sheet("51530 on time")
+    names = sheets()
+    ws = book.sheet(names["on_time"])
+    rate = _("On-time rate")
     table = book.table(ws, s.on_time, [
-        Col("label", "Milestone"), Col("on_time", "On time", "int"), Col("missed", "Missed", "int"),
-        Col("pending", "Not yet due at month end", "int"), Col("rate", "On-time rate", "pct"),
+        Col("label", _("Milestone")), Col("on_time", _("On time"), "int"), Col("missed", _("Missed"), "int"),
+        Col("pending", _("Not yet due at month end"), "int"), Col("rate", rate, "pct"),
     ])
     chart = book.wb.add_chart({"type": "column"})
     chart.add_series({
-        "name": "On-time rate",
+        "name": rate,
         "categories": [table.sheet, table.first_row, table.col("label"), table.last_row, table.col("label")],
         "values": [table.sheet, table.first_row, table.col("rate"), table.last_row, table.col("rate")],
         "fill": {"color": "#1F3A5F"},
         "data_labels": {"value": True, "num_format": "0.0%"},
     })
-    chart.set_title({"name": f"51530 on-time rates, requests received in {s.period}"})
+    chart.set_title({"name": _("51530 on-time rates, requests received in %(period)s", period=str(s.period))})
     chart.set_y_axis({"num_format": "0%", "min": 0, "max": 1, "major_gridlines": {"visible": True}})
     chart.set_legend({"none": True})
     chart.set_size({"width": 640, "height": 360})
     ws.insert_chart(6, 0, chart)
 
-    ws = book.sheet("Requests received")
+    ws = book.sheet(names["received"])
     widths: dict[int, int] = {}
     row = 0
-    for key, title in (("category", "Category (three haves)"), ("topic", "Topic"), ("channel", "Channel"),
-                       ("building", "Building")):
+    requests, share, topic, enterprise, reference = _("Requests"), _("Share"), _("Topic"), _("Enterprise"), _("Reference")
+    for key, title in (("category", _("Category (three haves)")), ("topic", topic), ("channel", _("Channel")),
+                       ("building", _("Building"))):
         book.table(ws, s.breakdowns[key], [
-            Col("value", title), Col("requests", "Requests", "int"), Col("share", "Share", "pct"),
-        ], first_row=row, freeze=False, empty_note="No requests received in the month.", widths=widths)
+            Col("value", title), Col("requests", requests, "int"), Col("share", share, "pct"),
+        ], first_row=row, freeze=False, empty_note=_("No requests received in the month."), widths=widths)
         row += max(len(s.breakdowns[key]), 1) + 3
 
-    book.table(book.sheet("Breaches"), s.breaches, [
-        Col("reference", "Reference"), Col("enterprise", "Enterprise"), Col("topic", "Topic"),
-        Col("milestone", "Milestone"), Col("cycle", "Cycle", "int"), Col("due_at", "Due (Shanghai time)", "datetime"),
-        Col("met", "Met (Shanghai time)", "datetime"),
-    ], empty_note="No milestone due in the month was missed.")
-    book.table(book.sheet("Open and overdue"), s.overdue, [
-        Col("reference", "Reference"), Col("enterprise", "Enterprise"), Col("topic", "Topic"),
-        Col("state_label", "State at month end"), Col("received_at", "Received (Shanghai time)", "datetime"),
-        Col("overdue_milestones", "Overdue milestones"), Col("title", "Title"),
-    ], empty_note="No request was open and overdue at the end of the month.")
-    book.table(book.sheet("Satisfaction"), s.ratings, [
-        Col("rating", "Rating", "int"), Col("count", "Ratings given in the month", "int"), Col("share", "Share", "pct"),
+    book.table(book.sheet(names["breaches"]), s.breaches, [
+        Col("reference", reference), Col("enterprise", enterprise), Col("topic", topic),
+        Col("milestone", _("Milestone")), Col("cycle", _("Cycle"), "int"),
+        Col("due_at", _("Due (Shanghai time)"), "datetime"), Col("met", _("Met (Shanghai time)"), "datetime"),
+    ], empty_note=_("No milestone due in the month was missed."))
+    book.table(book.sheet(names["overdue"]), s.overdue, [
+        Col("reference", reference), Col("enterprise", enterprise), Col("topic", topic),
+        Col("state_label", _("State at month end")), Col("received_at", _("Received (Shanghai time)"), "datetime"),
+        Col("overdue_milestones", _("Overdue milestones")), Col("title", _("Title")),
+    ], empty_note=_("No request was open and overdue at the end of the month."))
+    book.table(book.sheet(names["satisfaction"]), s.ratings, [
+        Col("rating", _("Rating"), "int"), Col("count", _("Ratings given in the month"), "int"),
+        Col("share", share, "pct"),
     ])

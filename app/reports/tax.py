@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pandas as pd
+from flask_babel import gettext as _
 
 from app.models import INDUSTRIES, HQType, TaxTier
 from app.models.types import ZERO
@@ -20,8 +21,24 @@ from app.services.tax import tier_for
 
 TOP_ENTERPRISES = 20
 TOP_BUILDINGS_CHART = 15
-TIER_LABELS = {TaxTier.monthly_100m: "Monthly-100m (月亿楼)", TaxTier.annual_100m: "Annual-100m (亿元楼)",
-               TaxTier.none: ""}
+
+
+def tier_label(tier: TaxTier) -> str:
+    """A building's tier as the report shows it, in the current locale."""
+    if tier is TaxTier.monthly_100m:
+        return _("Monthly-100m (月亿楼)")
+    if tier is TaxTier.annual_100m:
+        return _("Annual-100m (亿元楼)")
+    return ""
+
+
+def hq_label(hq: HQType) -> str:
+    """A headquarters type as the report shows it, in the current locale."""
+    if hq is HQType.regional_hq:
+        return _("Regional HQ (地区总部)")
+    if hq is HQType.hq_institution:
+        return _("HQ institution (总部型机构)")
+    return ""
 
 
 def growth(current: Decimal, previous: Decimal) -> Decimal | None:
@@ -88,13 +105,13 @@ def collect(period: Period, enterprises: pd.DataFrame | None = None,
         trend=_trend(period),
     )
     if not months.has_month:
-        section.notes.append(f"No tax records have been imported for {period}: the month's figures are zero.")
+        section.notes.append(_("No tax records have been imported for %(period)s: the month's figures are zero.",
+                               period=str(period)))
     through = months.ytd_through
     if through and through != period.month:
-        section.notes.append(
-            f"Year-on-year growth compares January to {through} (the last month with tax data) with the same "
-            f"months of {period.year - 1}."
-        )
+        section.notes.append(_(
+            "Year-on-year growth compares January to %(through)s (the last month with tax data) with the same "
+            "months of %(year)s.", through=through, year=str(period.year - 1)))
     return section
 
 
@@ -110,13 +127,13 @@ def _buildings(period: Period, ents: pd.DataFrame) -> pd.DataFrame:
     frame["growth"] = [growth(a, b) for a, b in zip(frame["ytd_tax"], frame["last_ytd_tax"])]
     frame["per_m2"] = [a / b if b and b > 0 else None for a, b in zip(frame["ytd_tax"], frame["office_area"])]
     frame["tier"] = [tier_for(v, period.month).value for v in frame["ytd_tax"]]
-    frame["tier_label"] = [TIER_LABELS[TaxTier(v)] for v in frame["tier"]]
+    frame["tier_label"] = [tier_label(TaxTier(v)) for v in frame["tier"]]
     frame = frame.sort_values(["ytd_tax", "name"], ascending=[False, True], key=_sort_key).reset_index(drop=True)
     frame["rank"] = frame["ytd_tax"].map(float).rank(method="min", ascending=False).astype(int)
     unplaced = ents[ents["building_id"].isna()]
     if len(unplaced) and total(unplaced["ytd_tax"]) > 0:
         extra = {c: total(unplaced[c]) for c in SUMS}
-        extra.update(name="(no building recorded)", growth=growth(extra["ytd_tax"], extra["last_ytd_tax"]))
+        extra.update(name=_("(no building recorded)"), growth=growth(extra["ytd_tax"], extra["last_ytd_tax"]))
         frame = pd.concat([frame, pd.DataFrame([extra])], ignore_index=True)
     return frame
 
@@ -145,7 +162,7 @@ def _top(ents: pd.DataFrame, ytd: Decimal) -> pd.DataFrame:
     frame["rank"] = range(1, len(frame) + 1)
     frame["growth"] = [growth(a, b) for a, b in zip(frame["ytd_tax"], frame["last_ytd_tax"])]
     frame["share"] = [share(a, ytd) for a in frame["ytd_tax"]]
-    frame["hq_label"] = frame["hq_type"].map(lambda v: HQType(v).label if v else "")
+    frame["hq_label"] = frame["hq_type"].map(lambda v: hq_label(HQType(v)) if v else "")
     return frame
 
 
@@ -154,11 +171,11 @@ def _headquarters(ents: pd.DataFrame, ytd: Decimal) -> pd.DataFrame:
     for hq in HQType:
         part = ents[ents["hq_type"] == hq.value]
         amount = total(part["ytd_tax"])
-        rows.append({"type": "Not a headquarters" if hq is HQType.none else hq.label, "enterprises": len(part),
+        rows.append({"type": _("Not a headquarters") if hq is HQType.none else hq_label(hq), "enterprises": len(part),
                      "month_tax": total(part["month_tax"]), "ytd_tax": amount, "share": share(amount, ytd)})
     hq_part = ents[ents["hq_type"] != HQType.none.value]
     hq_ytd = total(hq_part["ytd_tax"])
-    rows.append({"type": "All headquarters", "enterprises": len(hq_part), "month_tax": total(hq_part["month_tax"]),
+    rows.append({"type": _("All headquarters"), "enterprises": len(hq_part), "month_tax": total(hq_part["month_tax"]),
                  "ytd_tax": hq_ytd, "share": share(hq_ytd, ytd)})
     return pd.DataFrame(rows)
 
@@ -183,103 +200,115 @@ def _trend(period: Period) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- indicators and sheets
 
-DEFINITIONS = {
-    "Total tax (month)": "Total tax paid in the month by all enterprises (RMB), from the tax bureau's monthly records.",
-    "Total tax (YTD)": "Total tax paid from January to the month, inclusive (RMB).",
-    "District tax (YTD)": "The district-retained part of the tax (区级税收), January to the month (RMB).",
-    "YoY growth (YTD)": "Total tax (YTD) ÷ total tax over the same months of the previous year − 1; n/a when "
-                        "there was none last year.",
-    "Monthly-100m buildings": "Buildings whose average monthly tax over the year to date is at least RMB 100 m "
-                              "(月亿楼): year-to-date tax ≥ RMB 100 m × months elapsed. A building's tax is the "
-                              "sum over the enterprises located in it.",
-    "Annual-100m buildings": "Buildings with at least RMB 100 m of tax over the calendar year to date (亿元楼) that "
-                             "are not monthly-100m buildings (each building has one tier).",
-    "Headquarters share (YTD)": "Year-to-date tax of regional headquarters and HQ institutions ÷ total tax (YTD).",
-}
-
 
 def indicators(s: TaxSection) -> list[Indicator]:
-    d = DEFINITIONS
+    """The Summary's indicators: each English key, its value, and its name and definition in the current locale."""
     return [
-        Indicator("Total tax (month)", s.month_tax, "rmb", d["Total tax (month)"]),
-        Indicator("Total tax (YTD)", s.ytd_tax, "rmb", d["Total tax (YTD)"]),
-        Indicator("District tax (YTD)", s.ytd_district, "rmb", d["District tax (YTD)"]),
-        Indicator("YoY growth (YTD)", s.yoy, "pct", d["YoY growth (YTD)"]),
-        Indicator("Monthly-100m buildings", s.tier_count(TaxTier.monthly_100m), "int", d["Monthly-100m buildings"]),
-        Indicator("Annual-100m buildings", s.tier_count(TaxTier.annual_100m), "int", d["Annual-100m buildings"]),
-        Indicator("Headquarters share (YTD)", s.headquarters.iloc[-1]["share"], "pct", d["Headquarters share (YTD)"]),
+        Indicator("Total tax (month)", s.month_tax, "rmb", _(
+            "Total tax paid in the month by all enterprises (RMB), from the tax bureau's monthly records."),
+            _("Total tax (month)")),
+        Indicator("Total tax (YTD)", s.ytd_tax, "rmb", _(
+            "Total tax paid from January to the month, inclusive (RMB)."), _("Total tax (YTD)")),
+        Indicator("District tax (YTD)", s.ytd_district, "rmb", _(
+            "The district-retained part of the tax (区级税收), January to the month (RMB)."), _("District tax (YTD)")),
+        Indicator("YoY growth (YTD)", s.yoy, "pct", _(
+            "Total tax (YTD) ÷ total tax over the same months of the previous year − 1; n/a when there was none "
+            "last year."), _("YoY growth (YTD)")),
+        Indicator("Monthly-100m buildings", s.tier_count(TaxTier.monthly_100m), "int", _(
+            "Buildings whose average monthly tax over the year to date is at least RMB 100 m (月亿楼): year-to-date "
+            "tax ≥ RMB 100 m × months elapsed. A building's tax is the sum over the enterprises located in it."),
+            _("Monthly-100m buildings")),
+        Indicator("Annual-100m buildings", s.tier_count(TaxTier.annual_100m), "int", _(
+            "Buildings with at least RMB 100 m of tax over the calendar year to date (亿元楼) that are not "
+            "monthly-100m buildings (each building has one tier)."), _("Annual-100m buildings")),
+        Indicator("Headquarters share (YTD)", s.headquarters.iloc[-1]["share"], "pct", _(
+            "Year-to-date tax of regional headquarters and HQ institutions ÷ total tax (YTD)."),
+            _("Headquarters share (YTD)")),
     ]
 
 
-SHEETS = ["Tax by building", "Tax charts", "Tax trend", "Tax by industry", "Top enterprises", "Headquarters"]  # in order
+def sheets() -> dict[str, str]:
+    """The report's sheets in workbook order, in the current locale (each ≤ 31 characters, none of []:*?/\\)."""
+    return {
+        "buildings": _("Tax by building"),
+        "charts": _("Tax charts"),
+        "trend": _("Tax trend"),
+        "industries": _("Tax by industry"),
+        "top": _("Top enterprises"),
+        "headquarters": _("Headquarters"),
+    }
 
 
 def write(book: Book, s: TaxSection) -> None:
     m = s.period.month
-    ws = book.sheet("Tax by building")
+    names = sheets()
+    tax_m = _("Tax %(month)s", month=m)
+    ytd, last_ytd, yoy = _("Tax YTD"), _("Tax same period last year"), _("YoY growth")
+    ws = book.sheet(names["buildings"])
     buildings = book.table(ws, s.buildings, [
-        Col("rank", "Rank", "int"), Col("name", "Building"), Col("name_zh", "楼宇"), Col("grid", "Grid"),
-        Col("month_tax", f"Tax {m}", "rmb"), Col("ytd_tax", "Tax YTD", "rmb"),
-        Col("last_ytd_tax", "Tax same period last year", "rmb"), Col("growth", "YoY growth", "pct"),
-        Col("ytd_district", "District tax YTD", "rmb"), Col("office_area", "Office area m²", "num"),
-        Col("per_m2", "Tax YTD per m²", "rmb"), Col("tier_label", "Tier"),
-    ], empty_note="No buildings are registered.")
+        Col("rank", _("Rank"), "int"), Col("name", _("Building")), Col("name_zh", _("Chinese name")),
+        Col("grid", _("Grid")), Col("month_tax", tax_m, "rmb"), Col("ytd_tax", ytd, "rmb"),
+        Col("last_ytd_tax", last_ytd, "rmb"), Col("growth", yoy, "pct"),
+        Col("ytd_district", _("District tax YTD"), "rmb"), Col("office_area", _("Office area m²"), "num"),
+        Col("per_m2", _("Tax YTD per m²"), "rmb"), Col("tier_label", _("Tier")),
+    ], empty_note=_("No buildings are registered."))
 
-    charts = book.sheet("Tax charts")  # second in the workbook; filled once the trend table exists
-    trend_ws = book.sheet("Tax trend")
+    charts = book.sheet(names["charts"])  # second in the workbook; filled once the trend table exists
+    trend_ws = book.sheet(names["trend"])
     trend = book.table(trend_ws, s.trend, [
-        Col("month", "Month"), Col("total_tax", "Total tax", "rmb"), Col("district_tax", "District tax", "rmb"),
-        Col("last_year", "Same month last year", "rmb"), Col("growth", "YoY growth", "pct"),
+        Col("month", _("Month")), Col("total_tax", _("Total tax"), "rmb"),
+        Col("district_tax", _("District tax"), "rmb"), Col("last_year", _("Same month last year"), "rmb"),
+        Col("growth", yoy, "pct"),
     ])
 
-    charts.write_string(0, 0, f"Tax of the top {TOP_BUILDINGS_CHART} buildings, year to date {m}", book.formats["subtitle"])
+    charts.write_string(0, 0, _("Tax of the top %(num)d buildings, year to date %(month)s",
+                                num=TOP_BUILDINGS_CHART, month=m), book.formats["subtitle"])
     paying = s.buildings[positive(s.buildings["ytd_tax"]) & s.buildings["rank"].notna()]
     if not buildings.empty and len(paying):
         last = buildings.first_row + min(TOP_BUILDINGS_CHART, len(paying)) - 1
         bar = book.wb.add_chart({"type": "bar"})
         bar.add_series({
-            "name": "Tax YTD",
+            "name": ytd,
             "categories": [buildings.sheet, buildings.first_row, buildings.col("name"), last, buildings.col("name")],
             "values": [buildings.sheet, buildings.first_row, buildings.col("ytd_tax"), last, buildings.col("ytd_tax")],
             "fill": {"color": "#1F3A5F"},
         })
-        bar.set_title({"name": f"Top {TOP_BUILDINGS_CHART} buildings by tax, YTD {m}"})
+        bar.set_title({"name": _("Top %(num)d buildings by tax, YTD %(month)s", num=TOP_BUILDINGS_CHART, month=m)})
         bar.set_x_axis({"num_format": '"¥"#,##0', "major_gridlines": {"visible": True}})
         bar.set_y_axis({"reverse": True})
         bar.set_legend({"none": True})
         bar.set_size({"width": 900, "height": 520})
         charts.insert_chart(2, 0, bar)
     else:
-        charts.write_string(2, 0, "No building has tax in the year to date.", book.formats["note"])
-    charts.write_string(30, 0, "Total tax per month, last 12 months, against the same month a year earlier",
+        charts.write_string(2, 0, _("No building has tax in the year to date."), book.formats["note"])
+    charts.write_string(30, 0, _("Total tax per month, last 12 months, against the same month a year earlier"),
                         book.formats["subtitle"])
     line = book.wb.add_chart({"type": "line"})
-    for key, name, color in (("total_tax", "This year", "#1F3A5F"), ("last_year", "Previous year", "#9CA3AF")):
+    for key, name, color in (("total_tax", _("This year"), "#1F3A5F"), ("last_year", _("Previous year"), "#9CA3AF")):
         line.add_series({
             "name": name,
             "categories": [trend.sheet, trend.first_row, trend.col("month"), trend.last_row, trend.col("month")],
             "values": [trend.sheet, trend.first_row, trend.col(key), trend.last_row, trend.col(key)],
             "line": {"color": color, "width": 2.25}, "marker": {"type": "circle", "size": 5},
         })
-    line.set_title({"name": f"12-month tax trend to {m}"})
+    line.set_title({"name": _("12-month tax trend to %(month)s", month=m)})
     line.set_y_axis({"num_format": '"¥"#,##0', "major_gridlines": {"visible": True}})
     line.set_size({"width": 900, "height": 420})
     charts.insert_chart(32, 0, line)
 
-    book.table(book.sheet("Tax by industry"), s.industries, [
-        Col("label", "Industry (GB/T 4754)"), Col("enterprises", "Enterprises", "int"),
-        Col("month_tax", f"Tax {m}", "rmb"), Col("ytd_tax", "Tax YTD", "rmb"),
-        Col("last_ytd_tax", "Tax same period last year", "rmb"), Col("growth", "YoY growth", "pct"),
-        Col("share", "Share of YTD tax", "pct"),
+    enterprises, share = _("Enterprises"), _("Share of YTD tax")
+    book.table(book.sheet(names["industries"]), s.industries, [
+        Col("label", _("Industry (GB/T 4754)")), Col("enterprises", enterprises, "int"),
+        Col("month_tax", tax_m, "rmb"), Col("ytd_tax", ytd, "rmb"),
+        Col("last_ytd_tax", last_ytd, "rmb"), Col("growth", yoy, "pct"), Col("share", share, "pct"),
     ])
-    book.table(book.sheet("Top enterprises"), s.top, [
-        Col("rank", "Rank", "int"), Col("name", "Enterprise"), Col("name_zh", "企业"), Col("uscc", "USCC"),
-        Col("building", "Building"), Col("industry", "Industry"), Col("hq_label", "Headquarters"),
-        Col("month_tax", f"Tax {m}", "rmb"), Col("ytd_tax", "Tax YTD", "rmb"),
-        Col("last_ytd_tax", "Tax same period last year", "rmb"), Col("growth", "YoY growth", "pct"),
-        Col("share", "Share of YTD tax", "pct"),
-    ], empty_note="No enterprise has tax in the year to date.")
-    book.table(book.sheet("Headquarters"), s.headquarters, [
-        Col("type", "Headquarters type"), Col("enterprises", "Enterprises", "int"),
-        Col("month_tax", f"Tax {m}", "rmb"), Col("ytd_tax", "Tax YTD", "rmb"), Col("share", "Share of YTD tax", "pct"),
+    book.table(book.sheet(names["top"]), s.top, [
+        Col("rank", _("Rank"), "int"), Col("name", _("Enterprise")), Col("name_zh", _("Chinese name")),
+        Col("uscc", _("USCC")), Col("building", _("Building")), Col("industry", _("Industry")),
+        Col("hq_label", _("Headquarters")), Col("month_tax", tax_m, "rmb"), Col("ytd_tax", ytd, "rmb"),
+        Col("last_ytd_tax", last_ytd, "rmb"), Col("growth", yoy, "pct"), Col("share", share, "pct"),
+    ], empty_note=_("No enterprise has tax in the year to date."))
+    book.table(book.sheet(names["headquarters"]), s.headquarters, [
+        Col("type", _("Headquarters type")), Col("enterprises", enterprises, "int"),
+        Col("month_tax", tax_m, "rmb"), Col("ytd_tax", ytd, "rmb"), Col("share", share, "pct"),
     ])
