@@ -6,8 +6,10 @@
  *   </div>
  *
  * Polls the status URL (JSON: status, label, progress, finished) every second and moves the bar;
- * when the run finishes it reloads the page, which the server renders in its final state (the
- * download link or the error). Without JavaScript the page says to reload.
+ * when the run's status changes (queued -> running, or finished) it reloads the page, which the
+ * server renders in its new state (the badge and text of a running run; the download link or the
+ * error). data-status is the status the page was rendered with. Without JavaScript the page says
+ * to reload.
  */
 (function () {
   "use strict";
@@ -39,7 +41,7 @@
           if (label) {
             label.textContent = data.label + " · " + data.progress + " %";
           }
-          if (data.finished) {
+          if (data.finished || (box.getAttribute("data-status") && data.status !== box.getAttribute("data-status"))) {
             window.location.reload();
           } else {
             poll(box, 1000);
