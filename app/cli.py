@@ -164,7 +164,9 @@ def import_enterprises(file: str) -> None:
 @click.argument("period", metavar="YYYY-MM")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="The .xlsx file to write (default: butler-KIND-YYYY-MM.xlsx in the current folder).")
-def report(kind: str, period: str, out: str | None) -> None:
+@click.option("--lang", type=click.Choice(["en", "zh_Hans_CN"]), default="en", show_default=True,
+              help="The workbook's language (the Summary's indicator names are English keys in both).")
+def report(kind: str, period: str, out: str | None, lang: str) -> None:
     """Build a report workbook now, without the queue: KIND is tax, retention, service or pack."""
     from pathlib import Path
 
@@ -177,7 +179,7 @@ def report(kind: str, period: str, out: str | None) -> None:
         raise click.ClickException(str(exc)) from exc
     path = Path(out or f"butler-{kind}-{month}.xlsx")
     try:
-        write_workbook(kind, month, path)
+        write_workbook(kind, month, path, locale=lang)
     except OSError as exc:
         raise click.ClickException(f"Cannot write {path}: {exc.strerror or exc}") from exc
     finally:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from app import clock
 from app.auth.forms import ConfirmForm
 from app.extensions import db
+from app.i18n import current_locale
 from app.jobs.reports import enqueue_report
 from app.jobs.runs import progress_of, reconcile, status_payload
 from app.models import AuditKind, ReportKind, ReportRun
@@ -68,7 +69,9 @@ def index():
     """The report centre: the form to make a report, and the history of runs."""
     form = ReportForm()
     if form.validate_on_submit():
-        run = request_report(ReportKind(form.kind.data), form.period, current_user._get_current_object())
+        # The workbook is made in the language of the page it was asked on (the user's choice).
+        run = request_report(ReportKind(form.kind.data), form.period, current_user._get_current_object(),
+                             locale=current_locale())
         db.session.commit()
         if _start(run):
             return redirect(url_for("reports.run", run_id=run.id))
@@ -139,7 +142,7 @@ def retry(run_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        run = retry_report(failed, current_user._get_current_object())
+        run = retry_report(failed, current_user._get_current_object(), locale=current_locale())
     except ReportRunError as exc:
         db.session.rollback()
         flash(str(exc), "error")

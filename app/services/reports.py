@@ -38,6 +38,13 @@ def check_period(text: str) -> Period:
     return period
 
 
+def _locale_for(by: User | None, locale: str | None) -> str:
+    """The language of a run's workbook: `locale` if it is one of the interface's, else the requester's."""
+    from app.i18n import supported, user_locale
+
+    return supported(locale) or user_locale(by)
+
+
 def _new_run(kind: ReportKind, period: str, *, by: User | None, **kw) -> ReportRun:
     run = ReportRun(kind=kind, period=period, locale=kw.pop("locale", "en"), requested_by=by,
                     status=RunStatus.queued, attempts=0, **kw)
@@ -52,18 +59,22 @@ def _name_job(run: ReportRun) -> ReportRun:
     return run
 
 
-def request_report(kind: ReportKind, period: Period, by: User) -> ReportRun:
-    """A new queued run of `kind` for `period`, asked for by `by` (enqueue it after committing)."""
-    run = _new_run(kind, str(period), by=by)
+def request_report(kind: ReportKind, period: Period, by: User, *, locale: str | None = None) -> ReportRun:
+    """A new queued run of `kind` for `period`, asked for by `by` (enqueue it after committing).
+
+    The workbook is made in `locale` (the report centre passes the language of the page it was asked
+    on), else in `by`'s saved language, else in English."""
+    run = _new_run(kind, str(period), by=by, locale=_locale_for(by, locale))
     db.session.flush()
     return _name_job(run)
 
 
-def retry_report(failed: ReportRun, by: User) -> ReportRun:
-    """A new queued run repeating a failed one (the failed run stays in the history)."""
+def retry_report(failed: ReportRun, by: User, *, locale: str | None = None) -> ReportRun:
+    """A new queued run repeating a failed one (the failed run stays in the history), in the language of
+    whoever asks for it again (`locale`, as for request_report)."""
     if failed.status is not RunStatus.failed:
         raise ReportRunError("Only a failed run can be retried.")
-    run = _new_run(failed.kind, failed.period, by=by, locale=failed.locale, retry_of_id=failed.id)
+    run = _new_run(failed.kind, failed.period, by=by, locale=_locale_for(by, locale), retry_of_id=failed.id)
     db.session.flush()
     return _name_job(run)
 
@@ -73,7 +84,8 @@ def schedule_key(period: str) -> str:
 
 
 def start_scheduled_pack(period: str) -> ReportRun:
-    """The automatic monthly pack's run for `period`; AlreadyMade when it exists (made once, ever).
+    """The automatic monthly pack's run for `period`; AlreadyMade when it exists (made once, ever). It is
+    in English: nobody asked for it.
 
     The unique schedule key decides, not a prior look-up: two workers (or a re-fired schedule)
     racing for the same month insert the same key, and the database lets one of them win.
