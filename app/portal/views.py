@@ -7,6 +7,7 @@ enterprise's id answers exactly as an id that does not exist.
 from __future__ import annotations
 
 from flask import Blueprint, after_this_request, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -31,12 +32,13 @@ from app.services import requests as wf
 bp = Blueprint("portal", __name__)
 
 #: How the enterprise sees each kind of public timeline entry.
-EVENT_TITLES = {"created": "Received", "note": "Note from the sub-district", "comment": "Your comment",
-                "dispatch": "Passed to a department", "escalation": "Escalated", "breach": "Time limit missed",
-                "rating": "Rated"}
+EVENT_TITLES = {"created": _l("Received"), "note": _l("Note from the sub-district"), "comment": _l("Your comment"),
+                "dispatch": _l("Passed to a department"), "escalation": _l("Escalated"),
+                "breach": _l("Time limit missed"), "rating": _l("Rated")}
 #: Transitions as the enterprise reads them (what happened, not the button the officer pressed).
-ACTION_TITLES = {"respond": "Responded", "arrive": "Officer on site", "give_plan": "Plan given",
-                 "resolve": "Resolved", "confirm": "Confirmed", "return": "Returned", "reopen": "Reopened"}
+ACTION_TITLES = {"respond": _l("Responded"), "arrive": _l("Officer on site"), "give_plan": _l("Plan given"),
+                 "resolve": _l("Resolved"), "confirm": _l("Confirmed"), "return": _l("Returned"),
+                 "reopen": _l("Reopened")}
 
 
 def _enterprise():
@@ -83,7 +85,7 @@ def new_request():
             db.session.commit()
         except attachments.AttachmentError as exc:
             db.session.rollback()
-            form.attachments.errors = [str(exc), "Nothing was filed; choose the files again."]
+            form.attachments.errors = [str(exc), _("Nothing was filed; choose the files again.")]
         except wf.WorkflowError as exc:
             db.session.rollback()
             attachments.discard(written)
@@ -161,7 +163,7 @@ def comment(request_id: int):
         db.session.rollback()
         flash(str(exc), "error")
     else:
-        flash("Your comment was added; your liaison officer sees it on the request.", "success")
+        flash(_("Your comment was added; your liaison officer sees it on the request."), "success")
     return redirect(url_for("portal.detail", request_id=sr.id, _anchor="timeline"))
 
 
@@ -175,7 +177,7 @@ def rate(request_id: int):
     if not form.validate_on_submit():
         if can_rate:
             return _render_detail(sr, rate_form=form, status=422)
-        flash("This request cannot be rated now.", "error")
+        flash(_("This request cannot be rated now."), "error")
         return redirect(url_for("portal.detail", request_id=sr.id))
     try:
         wf.transition(sr, "confirm", current_user, text=form.comment.data, version=form.version.data,
@@ -186,10 +188,10 @@ def rate(request_id: int):
         flash(str(exc), "error")
     else:
         if sr.state is State.reopened:
-            flash("Thank you. We are sorry it was not resolved well: the request is reopened and your "
-                  "liaison officer will contact you.", "warning")
+            flash(_("Thank you. We are sorry it was not resolved well: the request is reopened and your "
+                    "liaison officer will contact you."), "warning")
         else:
-            flash("Thank you for your rating. The request is closed.", "success")
+            flash(_("Thank you for your rating. The request is closed."), "success")
     return redirect(url_for("portal.detail", request_id=sr.id))
 
 
@@ -217,7 +219,7 @@ def details():
         portal_service.update_contact_details(enterprise, name=form.contact_name.data, phone=form.contact_phone.data,
                                               email=form.contact_email.data)
         db.session.commit()
-        flash("Your contact details are updated.", "success")
+        flash(_("Your contact details are updated."), "success")
         return redirect(url_for("portal.details"))
     return render_template("portal/details.html", form=form, enterprise=enterprise), 422 if form.errors else 200
 
@@ -241,11 +243,11 @@ def invitation(token: str):
     found = invitations.find_invitation(token)
     if found is None:
         return render_template("portal/invitation_invalid.html",
-                               message="This invitation link is not valid. Check that you copied the whole link, "
-                                       "or ask your liaison officer for a new invitation."), 404
+                               message=_("This invitation link is not valid. Check that you copied the whole link, "
+                                         "or ask your liaison officer for a new invitation.")), 404
     state = invitations.status(found)
     if state != invitations.PENDING:
-        return render_template("portal/invitation_invalid.html", message=invitations.STATUS_MESSAGES[state]), 410
+        return render_template("portal/invitation_invalid.html", message=invitations.status_message(state)), 410
     if find_user_by_email(found.email) is not None:
         return render_template("portal/invitation_invalid.html", message=invitations.registered_message(found)), 409
     form = SetPasswordForm()
@@ -259,7 +261,7 @@ def invitation(token: str):
             error = str(exc)
             if (state := invitations.status(found)) != invitations.PENDING:  # used or revoked meanwhile
                 return render_template("portal/invitation_invalid.html",
-                                       message=invitations.STATUS_MESSAGES[state]), 410
+                                       message=invitations.status_message(state)), 410
         except IntegrityError:
             # The same email registered at this very moment (another invitation accepted at once).
             db.session.rollback()
@@ -268,7 +270,7 @@ def invitation(token: str):
         else:
             session.clear()  # a new session for the new account
             login_user(user)
-            flash(f"Welcome, {user.name}. Your account is ready; this is your enterprise's portal.", "success")
+            flash(_("Welcome, %(name)s. Your account is ready; this is your enterprise's portal.", name=user.name), "success")
             return redirect(url_for("portal.home"))
     status = 422 if form.errors or error else 200
     return render_template("portal/invitation.html", form=form, invitation=found, error=error), status

@@ -12,11 +12,12 @@ import os
 import secrets
 import unicodedata
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 from flask import abort, current_app, send_file
+from flask_babel import gettext as _, lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
@@ -31,28 +32,29 @@ class AttachmentError(ValueError):
 
 @dataclass(frozen=True)
 class FileType:
-    label: str
+    #: In the reader's language (lazy), so not part of the type's identity (equality, hash).
+    label: str = field(compare=False)
     mimetype: str
     extensions: tuple[str, ...]
 
 
-PDF = FileType("PDF", "application/pdf", ("pdf",))
-PNG = FileType("PNG image", "image/png", ("png",))
-JPEG = FileType("JPEG image", "image/jpeg", ("jpg", "jpeg"))
-GIF = FileType("GIF image", "image/gif", ("gif",))
-WEBP = FileType("WebP image", "image/webp", ("webp",))
-DOCX = FileType("Word document", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ("docx",))
-XLSX = FileType("Excel workbook", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ("xlsx",))
-PPTX = FileType("PowerPoint presentation",
+PDF = FileType(_l("PDF"), "application/pdf", ("pdf",))
+PNG = FileType(_l("PNG image"), "image/png", ("png",))
+JPEG = FileType(_l("JPEG image"), "image/jpeg", ("jpg", "jpeg"))
+GIF = FileType(_l("GIF image"), "image/gif", ("gif",))
+WEBP = FileType(_l("WebP image"), "image/webp", ("webp",))
+DOCX = FileType(_l("Word document"), "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ("docx",))
+XLSX = FileType(_l("Excel workbook"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ("xlsx",))
+PPTX = FileType(_l("PowerPoint presentation"),
                 "application/vnd.openxmlformats-officedocument.presentationml.presentation", ("pptx",))
-DOC = FileType("Word 97–2003 document", "application/msword", ("doc",))
-XLS = FileType("Excel 97–2003 workbook", "application/vnd.ms-excel", ("xls",))
-PPT = FileType("PowerPoint 97–2003 presentation", "application/vnd.ms-powerpoint", ("ppt",))
+DOC = FileType(_l("Word 97–2003 document"), "application/msword", ("doc",))
+XLS = FileType(_l("Excel 97–2003 workbook"), "application/vnd.ms-excel", ("xls",))
+PPT = FileType(_l("PowerPoint 97–2003 presentation"), "application/vnd.ms-powerpoint", ("ppt",))
 
 TYPES = (PDF, PNG, JPEG, GIF, WEBP, DOCX, XLSX, PPTX, DOC, XLS, PPT)
 BY_EXTENSION = {ext: t for t in TYPES for ext in t.extensions}
 ACCEPT = ",".join(f".{ext}" for ext in BY_EXTENSION)  # the file input's accept= (a hint, not a check)
-ALLOWED_TEXT = "PDF, images (PNG, JPEG, GIF, WebP) and Office files (Word, Excel, PowerPoint)"
+ALLOWED_TEXT = _l("PDF, images (PNG, JPEG, GIF, WebP) and Office files (Word, Excel, PowerPoint)")
 
 OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 #: OOXML: the folder a package of each kind must contain, besides [Content_Types].xml.
@@ -141,7 +143,7 @@ def _measure(storage: FileStorage, name: str, limit: int) -> tuple[int, str]:
     while chunk := stream.read(CHUNK):
         size += len(chunk)
         if size > limit:
-            raise AttachmentError(f"“{name}” is larger than {_mb(limit)}; attach a smaller file.")
+            raise AttachmentError(_("“%(name)s” is larger than %(size)s; attach a smaller file.", name=name, size=_mb(limit)))
         digest.update(chunk)
     stream.seek(0)
     return size, digest.hexdigest()
@@ -157,24 +159,26 @@ def check_uploads(files: list[FileStorage]) -> list[Upload]:
     limit = current_app.config["MAX_ATTACHMENT_BYTES"]
     most = current_app.config["MAX_ATTACHMENTS"]
     if len(files) > most:
-        raise AttachmentError(f"Attach at most {most} files; you chose {len(files)}.")
+        raise AttachmentError(_("Attach at most %(most)d files; you chose %(chosen)d.", most=most, chosen=len(files)))
     checked = []
     for storage in files:
         name = display_name(storage.filename)
         size, sha256 = _measure(storage, name, limit)
         if size == 0:
-            raise AttachmentError(f"“{name}” is empty.")
+            raise AttachmentError(_("“%(name)s” is empty.", name=name))
         claimed = BY_EXTENSION.get(extension(name))
         if claimed is None:
-            raise AttachmentError(f"“{name}” is not a file type we accept: attach {ALLOWED_TEXT}.")
+            raise AttachmentError(_("“%(name)s” is not a file type we accept: attach %(allowed)s.", name=name,
+                                    allowed=ALLOWED_TEXT))
         actual = sniff(storage.stream)
         if actual is None:
-            raise AttachmentError(f"“{name}” is not a real {claimed.label}: its content does not match its name.")
+            raise AttachmentError(_("“%(name)s” is not a real %(type)s: its content does not match its name.",
+                                    name=name, type=claimed.label))
         if actual is not claimed:
-            raise AttachmentError(
-                f"“{name}” is named as a {claimed.label} but its content is a {actual.label}; "
-                "rename it or attach the right file."
-            )
+            raise AttachmentError(_(
+                "“%(name)s” is named as a %(claimed)s but its content is a %(actual)s; rename it or attach the "
+                "right file.", name=name, claimed=claimed.label, actual=actual.label,
+            ))
         checked.append(Upload(storage, name, actual, size, sha256))
     return checked
 

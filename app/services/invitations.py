@@ -13,6 +13,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 
 from flask import current_app
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from app import clock
 from sqlalchemy import update
@@ -51,9 +52,9 @@ def create_invitation(enterprise: Enterprise, *, name: str, email: str, phone: s
     """Invite a contact of the enterprise; returns the invitation and the one-time token (never stored)."""
     email = normalise_email(email)
     if enterprise.status is EnterpriseStatus.moved_out:
-        raise InvitationError(f"{enterprise.name} has moved out; it cannot be given portal access.")
+        raise InvitationError(_("%(name)s has moved out; it cannot be given portal access.", name=enterprise.name))
     if find_user_by_email(email) is not None:
-        raise InvitationError(f"An account with the email {email} already exists; invite another address.")
+        raise InvitationError(_("An account with the email %(email)s already exists; invite another address.", email=email))
     token = secrets.token_urlsafe(32)
     now = clock.now()
     invitation = Invitation(
@@ -79,7 +80,7 @@ def accept_invitation(invitation: Invitation, password: str) -> User:
     """Create the contact's portal account with the chosen password; the link is used up."""
     state = status(invitation)
     if state != PENDING:
-        raise InvitationError(STATUS_MESSAGES[state])
+        raise InvitationError(status_message(state))
     if find_user_by_email(invitation.email) is not None:
         raise InvitationError(registered_message(invitation))
     _claim(invitation)
@@ -114,18 +115,19 @@ def _claim(invitation: Invitation) -> None:
     db.session.expire(invitation, ["used_at", "revoked_at", "expires_at"])
     if claimed != 1:
         state = status(invitation)
-        raise InvitationError(STATUS_MESSAGES[USED if state == PENDING else state])
+        raise InvitationError(status_message(USED if state == PENDING else state))
 
 
 def registered_message(invitation: Invitation) -> str:
-    return (f"An account with the email {invitation.email} is already registered. Log in with it, "
-            "or ask your liaison officer for help.")
+    return _("An account with the email %(email)s is already registered. Log in with it, "
+             "or ask your liaison officer for help.", email=invitation.email)
 
 
 def revoke_invitation(invitation: Invitation, by: User) -> None:
     """Withdraw a pending invitation: its link stops working."""
     if status(invitation) != PENDING:
-        raise InvitationError(f"The invitation for {invitation.email} is {status(invitation)}; only a pending one can be revoked.")
+        raise InvitationError(_("The invitation for %(email)s is %(status)s; only a pending one can be revoked.",
+                                email=invitation.email, status=STATUS_NAMES[status(invitation)]))
     invitation.revoked_at = clock.now()
     db.session.flush()
     audit.record(AuditKind.invitation_revoked, actor=by, enterprise_id=invitation.enterprise_id,
@@ -135,9 +137,9 @@ def revoke_invitation(invitation: Invitation, by: User) -> None:
 def revoke_contact(contact: User, by: User) -> None:
     """Deactivate an enterprise contact's portal account (logged out at its next request)."""
     if contact.role is not Role.enterprise:
-        raise InvitationError("Only enterprise contacts are revoked here; staff accounts are managed by an administrator.")
+        raise InvitationError(_("Only enterprise contacts are revoked here; staff accounts are managed by an administrator."))
     if not contact.active:
-        raise InvitationError(f"{contact.name}'s access is already revoked.")
+        raise InvitationError(_("%(name)s's access is already revoked.", name=contact.name))
     contact.active = False
     db.session.flush()
     audit.record(AuditKind.contact_revoked, actor=by, subject=contact, detail=f"Portal access of {contact.email} revoked")
@@ -153,11 +155,18 @@ def pending_invitations(enterprise: Enterprise) -> list[Invitation]:
 
 
 STATUS_MESSAGES = {
-    USED: "This invitation link has already been used. Log in with the password you set, "
-          "or ask your liaison officer for a new invitation.",
-    REVOKED: "This invitation has been withdrawn. Ask your liaison officer if you need access.",
-    EXPIRED: "This invitation link has expired. Ask your liaison officer for a new invitation.",
+    USED: _l("This invitation link has already been used. Log in with the password you set, "
+             "or ask your liaison officer for a new invitation."),
+    REVOKED: _l("This invitation has been withdrawn. Ask your liaison officer if you need access."),
+    EXPIRED: _l("This invitation link has expired. Ask your liaison officer for a new invitation."),
 }
+#: An invitation's status in a sentence ("The invitation for … is used").
+STATUS_NAMES = {PENDING: _l("pending"), USED: _l("used"), REVOKED: _l("revoked"), EXPIRED: _l("expired")}
+
+
+def status_message(state: str) -> str:
+    """Why a used, revoked or expired link cannot be used, in the reader's language."""
+    return str(STATUS_MESSAGES[state])
 
 
 def send_invitation_mail(invitation: Invitation, link: str) -> bool:
@@ -166,15 +175,18 @@ def send_invitation_mail(invitation: Invitation, link: str) -> bool:
     if not config.get("MAIL_SERVER"):
         return False
     message = EmailMessage()
-    message["Subject"] = "Your invitation to the Business District Butler portal"
+    # In the language of the officer sending it (this runs in their request).
+    message["Subject"] = _("Your invitation to the Business District Butler portal")
     message["From"] = config["MAIL_SENDER"]
     message["To"] = invitation.email
     message.set_content(
-        f"Dear {invitation.name},\n\n"
-        f"{invitation.invited_by.name} of the Jing'an Temple Sub-district Office has invited you to the "
-        f"Business District Butler portal for {invitation.enterprise.name}.\n\n"
-        f"Set your password here (the link works once, until "
-        f"{invitation.expires_at.astimezone(clock.LOCAL_TZ):%Y-%m-%d %H:%M} Asia/Shanghai):\n{link}\n"
+        _("Dear %(name)s,", name=invitation.name) + "\n\n"
+        + _("%(officer)s of the Jing'an Temple Sub-district Office has invited you to the Business District Butler "
+            "portal for %(enterprise)s.", officer=invitation.invited_by.name, enterprise=invitation.enterprise.name)
+        + "\n\n"
+        + _("Set your password here (the link works once, until %(until)s Asia/Shanghai):",
+            until=f"{invitation.expires_at.astimezone(clock.LOCAL_TZ):%Y-%m-%d %H:%M}")
+        + f"\n{link}\n"
     )
     try:
         with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
