@@ -5,6 +5,7 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -28,9 +29,15 @@ class TaxTier(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return {"monthly-100m": "Monthly ¥100m (月亿楼)", "annual-100m": "Annual ¥100m (亿元楼)", "none": "—"}[
-            self.value
-        ]
+        return str(TIER_LABELS[self])
+
+
+#: TaxTier's labels (lazy; .label is the one in the current locale).
+TIER_LABELS = {
+    TaxTier.monthly_100m: _l("Monthly ¥100m (月亿楼)"),
+    TaxTier.annual_100m: _l("Annual ¥100m (亿元楼)"),
+    TaxTier.none: "—",
+}
 
 
 class Grid(db.Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
@@ -11,28 +12,28 @@ from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
 from app.models.user import enum_column
 
-#: GB/T 4754-2017 sections.
+#: GB/T 4754-2017 sections: code → name (lazy: translated when shown; the codes are what is stored).
 INDUSTRIES = {
-    "A": "Agriculture, forestry, animal husbandry and fishery",
-    "B": "Mining",
-    "C": "Manufacturing",
-    "D": "Electricity, heat, gas and water",
-    "E": "Construction",
-    "F": "Wholesale and retail trade",
-    "G": "Transport, storage and post",
-    "H": "Accommodation and catering",
-    "I": "Information transmission, software and IT services",
-    "J": "Finance",
-    "K": "Real estate",
-    "L": "Leasing and business services",
-    "M": "Scientific research and technical services",
-    "N": "Water conservancy, environment and public facilities",
-    "O": "Resident services, repair and other services",
-    "P": "Education",
-    "Q": "Health and social work",
-    "R": "Culture, sports and entertainment",
-    "S": "Public administration and social organisations",
-    "T": "International organisations",
+    "A": _l("Agriculture, forestry, animal husbandry and fishery"),
+    "B": _l("Mining"),
+    "C": _l("Manufacturing"),
+    "D": _l("Electricity, heat, gas and water"),
+    "E": _l("Construction"),
+    "F": _l("Wholesale and retail trade"),
+    "G": _l("Transport, storage and post"),
+    "H": _l("Accommodation and catering"),
+    "I": _l("Information transmission, software and IT services"),
+    "J": _l("Finance"),
+    "K": _l("Real estate"),
+    "L": _l("Leasing and business services"),
+    "M": _l("Scientific research and technical services"),
+    "N": _l("Water conservancy, environment and public facilities"),
+    "O": _l("Resident services, repair and other services"),
+    "P": _l("Education"),
+    "Q": _l("Health and social work"),
+    "R": _l("Culture, sports and entertainment"),
+    "S": _l("Public administration and social organisations"),
+    "T": _l("International organisations"),
 }
 
 
@@ -43,9 +44,7 @@ class HQType(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return {"none": "—", "regional-hq": "Regional HQ (地区总部)", "hq-institution": "HQ institution (总部型机构)"}[
-            self.value
-        ]
+        return str(HQ_LABELS[self])
 
 
 class KeyTier(str, enum.Enum):
@@ -55,7 +54,7 @@ class KeyTier(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return {"district-key": "District key", "subdistrict-key": "Sub-district key", "normal": "Normal"}[self.value]
+        return str(KEY_TIER_LABELS[self])
 
 
 class EnterpriseStatus(str, enum.Enum):
@@ -65,7 +64,25 @@ class EnterpriseStatus(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return {"active": "Active", "at-risk": "At risk", "moved-out": "Moved out"}[self.value]
+        return str(STATUS_LABELS[self])
+
+
+#: The labels of the three enums above (lazy; each enum's .label is the one in the current locale).
+HQ_LABELS = {
+    HQType.none: "—",
+    HQType.regional_hq: _l("Regional HQ (地区总部)"),
+    HQType.hq_institution: _l("HQ institution (总部型机构)"),
+}
+KEY_TIER_LABELS = {
+    KeyTier.district_key: _l("District key"),
+    KeyTier.subdistrict_key: _l("Sub-district key"),
+    KeyTier.normal: _l("Normal"),
+}
+STATUS_LABELS = {
+    EnterpriseStatus.active: _l("Active"),
+    EnterpriseStatus.at_risk: _l("At risk"),
+    EnterpriseStatus.moved_out: _l("Moved out"),
+}
 
 
 class Enterprise(db.Model):
@@ -129,7 +146,7 @@ class Enterprise(db.Model):
 
     @property
     def industry_label(self) -> str:
-        return INDUSTRIES.get(self.industry, self.industry)
+        return str(INDUSTRIES.get(self.industry, self.industry))
 
     def __str__(self) -> str:
         return self.name

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, literal, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
@@ -134,7 +135,7 @@ def _save_building(building: Building | None, form: BuildingForm):
         getattr(form, exc.field).errors.append(str(exc))
         return render_template("registry/building_form.html", form=form, building=building), 422
     db.session.commit()
-    flash(f"Saved {building.name}.", "success")
+    flash(_("Saved %(name)s.", name=building.name), "success")
     return redirect(url_for("registry.building_detail", building_id=building.id))
 
 
@@ -268,9 +269,10 @@ def _save_enterprise(enterprise: Enterprise | None, form: EnterpriseForm):
         return render_template("registry/enterprise_form.html", form=form, enterprise=enterprise), 422
     db.session.commit()
     if form.uscc_flagged:
-        flash(f"Saved {enterprise.name}. Its USCC fails the check character and is flagged as an override.", "warning")
+        flash(_("Saved %(name)s. Its USCC fails the check character and is flagged as an override.",
+                name=enterprise.name), "warning")
     else:
-        flash(f"Saved {enterprise.name}.", "success")
+        flash(_("Saved %(name)s.", name=enterprise.name), "success")
     return redirect(url_for("registry.enterprise_detail", enterprise_id=enterprise.id))
 
 
@@ -312,12 +314,12 @@ def enterprise_move_out(enterprise_id: int):
     """Mark an enterprise moved out, with the date and the reason."""
     enterprise = get_enterprise_or_404(enterprise_id)
     if enterprise.status is EnterpriseStatus.moved_out:
-        flash(f"{enterprise.name} is already marked moved out.", "info")
+        flash(_("%(name)s is already marked moved out.", name=enterprise.name), "info")
         return redirect(url_for("registry.enterprise_detail", enterprise_id=enterprise.id))
     form = MoveOutForm(enterprise=enterprise)
     if form.validate_on_submit():
         move_out(enterprise, form.moved_out_on.data, form.reason.data)
         db.session.commit()
-        flash(f"{enterprise.name} is marked moved out; its history is kept.", "success")
+        flash(_("%(name)s is marked moved out; its history is kept.", name=enterprise.name), "success")
         return redirect(url_for("registry.enterprise_detail", enterprise_id=enterprise.id))
     return render_template("registry/move_out.html", form=form, enterprise=enterprise)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
@@ -34,7 +35,7 @@ def save_building(building: Building | None, data: dict, officer_ids: list[int])
     for key in BUILDING_FIELDS:
         setattr(building, key, data[key])
     building.officers = list(db.session.scalars(select(User).where(User.id.in_(officer_ids)))) if officer_ids else []
-    flush_unique(RegistryError("Another building already has this name.", "name"))
+    flush_unique(RegistryError(_("Another building already has this name."), "name"))
     return building
 
 
@@ -46,7 +47,7 @@ def save_enterprise(enterprise: Enterprise | None, data: dict, uscc_override: bo
     data["relocation_intent_note"] = (data["relocation_intent_note"] or "").strip() or None
     if (data["relocation_intent_on"] is None) != (data["relocation_intent_note"] is None):
         raise RegistryError(
-            "A relocation intent needs both the date it was recorded and what the enterprise said.",
+            _("A relocation intent needs both the date it was recorded and what the enterprise said."),
             "relocation_intent_on" if data["relocation_intent_on"] is None else "relocation_intent_note",
         )
     if enterprise is None:
@@ -64,7 +65,7 @@ def save_enterprise(enterprise: Enterprise | None, data: dict, uscc_override: bo
     for key in ENTERPRISE_FIELDS:
         setattr(enterprise, key, data[key])
     enterprise.uscc_override = uscc_override
-    flush_unique(RegistryError("This USCC is already registered to another enterprise.", "uscc"))
+    flush_unique(RegistryError(_("This USCC is already registered to another enterprise."), "uscc"))
     if enterprise.building_id != moved_from:  # its tax now counts for the other building
         summaries.refresh_tax_buildings({moved_from, enterprise.building_id})
     return enterprise
@@ -73,7 +74,8 @@ def save_enterprise(enterprise: Enterprise | None, data: dict, uscc_override: bo
 def move_out(enterprise: Enterprise, on: date, reason: str) -> None:
     """Mark an enterprise moved out (it is never deleted: its history stays)."""
     if enterprise.status is EnterpriseStatus.moved_out:
-        raise RegistryError(f"{enterprise.name} is already marked moved out (on {enterprise.moved_out_on}).")
+        raise RegistryError(_("%(name)s is already marked moved out (on %(date)s).",
+                              name=enterprise.name, date=enterprise.moved_out_on))
     enterprise.status = EnterpriseStatus.moved_out
     enterprise.moved_out_on = on
     enterprise.move_out_reason = reason
