@@ -1,4 +1,5 @@
 """Forms for user administration."""
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import EmailField, PasswordField, SelectField, StringField
@@ -15,23 +16,24 @@ ROLE_CHOICES = [(r.value, r.label) for r in Role]
 
 
 class UserForm(FlaskForm):
-    email = EmailField("Email", filters=[strip], validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
-    name = StringField("Name", filters=[strip], validators=[DataRequired(), Length(max=120)])
-    phone = StringField("Phone", filters=[blank_to_none], validators=[Optional(), Length(max=40)])
-    role = SelectField("Role", choices=options(ROLE_CHOICES), default=Role.officer.value)
+    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=120)])
+    phone = StringField(_l("Phone"), filters=[blank_to_none], validators=[Optional(), Length(max=40)])
+    role = SelectField(_l("Role"), choices=options(ROLE_CHOICES), default=Role.officer.value)
     enterprise_uscc = StringField(
-        "Enterprise USCC (enterprise contacts only)",
+        _l("Enterprise USCC (enterprise contacts only)"),
         filters=[lambda v: normalise(v) if isinstance(v, str) else v],
         validators=[Optional(), Length(max=18)],
     )
     password = PasswordField(
-        "Password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200, message=f"Use at least {MIN_PASSWORD_LENGTH} characters.")]
+        _l("Password"), validators=[DataRequired(), Length(
+            min=MIN_PASSWORD_LENGTH, max=200, message=_l("Use at least %(min)d characters.", min=MIN_PASSWORD_LENGTH))]
     )
-    confirm = PasswordField("Repeat password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
+    confirm = PasswordField(_l("Repeat password"), validators=[DataRequired(), EqualTo("password", _l("The passwords differ."))])
 
     def validate_email(self, field):
         if find_user_by_email(field.data) is not None:
-            raise ValidationError("An account with this email already exists.")
+            raise ValidationError(_l("An account with this email already exists."))
 
     def validate_password(self, field):
         try:
@@ -51,17 +53,17 @@ class UserForm(FlaskForm):
             return False
         if self.role.data == Role.enterprise.value:
             if not field.data:
-                field.errors = ["An enterprise contact needs the USCC of its enterprise."]
+                field.errors = [_l("An enterprise contact needs the USCC of its enterprise.")]
                 return False
             self.enterprise = db.session.scalar(select(Enterprise).where(Enterprise.uscc == field.data))
             if self.enterprise is None:
-                field.errors = ["No enterprise has this USCC."]
+                field.errors = [_l("No enterprise has this USCC.")]
                 return False
         elif field.data:
-            field.errors = ["Only enterprise contacts belong to an enterprise; leave this empty."]
+            field.errors = [_l("Only enterprise contacts belong to an enterprise; leave this empty.")]
             return False
         return ok
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=options(c for c in ROLE_CHOICES if c[0] != Role.enterprise.value))
+    role = SelectField(_l("Role"), choices=options(c for c in ROLE_CHOICES if c[0] != Role.enterprise.value))

@@ -1,5 +1,6 @@
 """Administration: user accounts and the audit log (admins only)."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
@@ -46,7 +47,7 @@ def user_new():
             form.form_errors.append(str(exc))
         else:
             db.session.commit()
-            flash(f"Created {user.email} ({user.role.label}).", "success")
+            flash(_("Created %(email)s (%(role)s).", email=user.email, role=user.role.label), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
     return render_template("admin/user_form.html", form=form)
 
@@ -73,9 +74,9 @@ def user_role(user_id: int):
             flash(str(exc), "error")
         else:
             db.session.commit()
-            flash(f"{user.email} is now {user.role.label}.", "success")
+            flash(_("%(email)s is now %(role)s.", email=user.email, role=user.role.label), "success")
     else:
-        flash("Choose one of the listed roles.", "error")
+        flash(_("Choose one of the listed roles."), "error")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
@@ -87,10 +88,11 @@ def user_active(user_id: int):
     # The form says which state it wants, so a double submit or a stale page cannot undo itself.
     wanted = request.form.get("active")
     if wanted not in ("0", "1"):
-        flash("Use the Deactivate or Reactivate button.", "error")
+        flash(_("Use the Deactivate or Reactivate button."), "error")
         return redirect(url_for("admin.user_detail", user_id=user.id))
     if (wanted == "1") == user.active:
-        flash(f"{user.email} is already {'active' if user.active else 'deactivated'}.", "info")
+        flash(_("%(email)s is already active.", email=user.email) if user.active
+              else _("%(email)s is already deactivated.", email=user.email), "info")
         return redirect(url_for("admin.user_detail", user_id=user.id))
     try:
         set_active(user, wanted == "1", by=current_user)
@@ -98,7 +100,8 @@ def user_active(user_id: int):
         flash(str(exc), "error")
     else:
         db.session.commit()
-        flash(f"{user.email} is {'reactivated' if user.active else 'deactivated'}.", "success")
+        flash(_("%(email)s is reactivated.", email=user.email) if user.active
+              else _("%(email)s is deactivated.", email=user.email), "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.forms import ConfirmForm
@@ -74,7 +75,7 @@ def revoke_invitation(enterprise_id: int, invitation_id: int):
             db.session.rollback()
             flash(str(exc), "error")
         else:
-            flash(f"The invitation for {invitation.email} is revoked; its link no longer works.", "success")
+            flash(_("The invitation for %(email)s is revoked; its link no longer works.", email=invitation.email), "success")
     return _back(enterprise.id)
 
 
@@ -93,7 +94,7 @@ def revoke_contact(enterprise_id: int, user_id: int):
             db.session.rollback()
             flash(str(exc), "error")
         else:
-            flash(f"{contact.name} can no longer use the portal.", "success")
+            flash(_("%(name)s can no longer use the portal.", name=contact.name), "success")
     return _back(enterprise.id)
 
 

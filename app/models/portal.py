@@ -4,6 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -71,6 +72,28 @@ class AuditKind(str, enum.Enum):
     invitation_revoked = "invitation_revoked"
     contact_revoked = "contact_revoked"
     download = "download"
+
+    @property
+    def label(self):
+        """The kind as the audit log's filter and table show it (the stored value stays English)."""
+        return AUDIT_LABELS[self]
+
+
+AUDIT_LABELS = {
+    AuditKind.login: _l("Login"),
+    AuditKind.login_failed: _l("Login failed"),
+    AuditKind.lockout: _l("Lockout"),
+    AuditKind.logout: _l("Logout"),
+    AuditKind.role_change: _l("Role change"),
+    AuditKind.account_created: _l("Account created"),
+    AuditKind.account_deactivated: _l("Account deactivated"),
+    AuditKind.account_reactivated: _l("Account reactivated"),
+    AuditKind.invitation: _l("Invitation"),
+    AuditKind.invitation_accepted: _l("Invitation accepted"),
+    AuditKind.invitation_revoked: _l("Invitation revoked"),
+    AuditKind.contact_revoked: _l("Contact revoked"),
+    AuditKind.download: _l("Download"),
+}
 
 
 class AuditEvent(db.Model):

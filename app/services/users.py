@@ -4,6 +4,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from flask_babel import gettext as _
+
 from app.extensions import db
 from app.models import AuditKind, Enterprise, Role, User
 from app.models.user import find_user_by_email, normalise_email
@@ -26,14 +28,14 @@ def common_passwords() -> frozenset[str]:
 def check_password_policy(password: str, email: str | None = None) -> None:
     """Refuse a password shorter than MIN_PASSWORD_LENGTH, a common one, or the account's email (or its local part)."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"Password must be at least {MIN_PASSWORD_LENGTH} characters.")
+        raise UserError(_("Password must be at least %(min)d characters.", min=MIN_PASSWORD_LENGTH))
     folded = password.strip().casefold()
     if folded in common_passwords():
-        raise UserError("This password is one of the most common passwords; choose one that is harder to guess.")
+        raise UserError(_("This password is one of the most common passwords; choose one that is harder to guess."))
     if email:
         email = normalise_email(email)
         if folded in (email.casefold(), email.split("@")[0].casefold()):
-            raise UserError("The password must not be your email address or the part of it before the @.")
+            raise UserError(_("The password must not be your email address or the part of it before the @."))
 
 
 def create_user(
@@ -42,9 +44,9 @@ def create_user(
     """Create an account; an enterprise contact must name its enterprise, staff must not."""
     email = normalise_email(email)
     if find_user_by_email(email) is not None:
-        raise UserError(f"An account with the email {email} already exists.")
+        raise UserError(_("An account with the email %(email)s already exists.", email=email))
     if (role is Role.enterprise) != (enterprise is not None):
-        raise UserError("An enterprise contact needs an enterprise; other roles have none.")
+        raise UserError(_("An enterprise contact needs an enterprise; other roles have none."))
     check_password_policy(password, email=email)
     user = User(email=email, name=name.strip(), role=role, phone=phone, enterprise=enterprise)
     user.set_password(password)
@@ -57,9 +59,9 @@ def create_user(
 def change_role(user: User, role: Role, by: User) -> None:
     """Give a staff account another staff role (enterprise contacts keep theirs)."""
     if user.id == by.id:
-        raise UserError("You cannot change your own role.")
+        raise UserError(_("You cannot change your own role."))
     if Role.enterprise in (user.role, role) and user.role is not role:
-        raise UserError("Enterprise contacts and staff accounts cannot be converted into each other.")
+        raise UserError(_("Enterprise contacts and staff accounts cannot be converted into each other."))
     old = user.role
     user.role = role
     db.session.flush()
@@ -70,7 +72,7 @@ def change_role(user: User, role: Role, by: User) -> None:
 def set_active(user: User, active: bool, by: User) -> None:
     """Deactivate (or reactivate) an account; a deactivated user is logged out at the next request."""
     if user.id == by.id and not active:
-        raise UserError("You cannot deactivate your own account.")
+        raise UserError(_("You cannot deactivate your own account."))
     changed = user.active != active
     user.active = active
     db.session.flush()
