@@ -127,8 +127,9 @@ def flag_reasons(ents: pd.DataFrame, period: Period, months: queries.TaxMonths) 
                 flags["flag_visit"] = True
                 tier = key_tier_label(KeyTier(e.key_tier))
                 if last is not None and not pd.isna(last):
+                    day = last.strftime("%Y-%m-%d")
                     reasons.append(_("%(tier)s enterprise not visited in %(days)d days (last visit %(date)s)",
-                                     tier=tier, days=VISIT_DAYS, date=f"{last:%Y-%m-%d}"))
+                                     tier=tier, days=VISIT_DAYS, date=day))
                 else:
                     reasons.append(_("%(tier)s enterprise not visited in %(days)d days (never visited)",
                                      tier=tier, days=VISIT_DAYS))
