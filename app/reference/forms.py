@@ -1,6 +1,7 @@
 """Forms for the reference lists and SLA policies."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import (
@@ -43,14 +44,16 @@ class _EntryForm(FlaskForm):
 
 class TopicForm(_EntryForm):
     model = Topic
-    name = StringField("Name (English)", filters=[strip], validators=[DataRequired(message="Give a name."), Length(max=80)])
-    name_zh = StringField("Name (Chinese)", filters=[blank_to_none], validators=[Optional(), Length(max=80)])
+    name = StringField(_l("Name (English)"), filters=[strip],
+                       validators=[DataRequired(message=_l("Give a name.")), Length(max=80)])
+    name_zh = StringField(_l("Name (Chinese)"), filters=[blank_to_none], validators=[Optional(), Length(max=80)])
 
 
 class DepartmentForm(_EntryForm):
     model = Department
-    name = StringField("Name (English)", filters=[strip], validators=[DataRequired(message="Give a name."), Length(max=120)])
-    name_zh = StringField("Name (Chinese)", filters=[blank_to_none], validators=[Optional(), Length(max=120)])
+    name = StringField(_l("Name (English)"), filters=[strip],
+                       validators=[DataRequired(message=_l("Give a name.")), Length(max=120)])
+    name_zh = StringField(_l("Name (Chinese)"), filters=[blank_to_none], validators=[Optional(), Length(max=120)])
 
 
 class HandlingModeForm(_EntryForm):
@@ -58,17 +61,18 @@ class HandlingModeForm(_EntryForm):
 
     model = HandlingMode
     code = StringField(
-        "Code",
+        _l("Code"),
         filters=[lambda v: v.strip().lower() if isinstance(v, str) else v],
         validators=[
-            DataRequired(message="Give a short code."),
+            DataRequired(message=_l("Give a short code.")),
             Length(max=32),
-            Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message="Use lower-case letters, digits and single hyphens, e.g. “remote-call”."),
+            Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message=_l("Use lower-case letters, digits and single hyphens, e.g. “remote-call”.")),
         ],
     )
-    name = StringField("Name (English)", filters=[strip], validators=[DataRequired(message="Give a name."), Length(max=80)])
-    name_zh = StringField("Name (Chinese)", filters=[blank_to_none], validators=[Optional(), Length(max=80)])
-    staged = BooleanField("Staged: long-running, with reply deadlines in days instead of the 5/15/30-minute clock")
+    name = StringField(_l("Name (English)"), filters=[strip],
+                       validators=[DataRequired(message=_l("Give a name.")), Length(max=80)])
+    name_zh = StringField(_l("Name (Chinese)"), filters=[blank_to_none], validators=[Optional(), Length(max=80)])
+    staged = BooleanField(_l("Staged: long-running, with reply deadlines in days instead of the 5/15/30-minute clock"))
 
     def __init__(self, *args, entry=None, **kwargs):
         super().__init__(*args, entry=entry, **kwargs)
@@ -77,13 +81,13 @@ class HandlingModeForm(_EntryForm):
 
     def validate_code(self, field):
         if mode_with_code(field.data or "") is not None:
-            raise ValidationError(f"The code “{field.data}” is already used by another handling mode.")
+            raise ValidationError(_l("The code “%(code)s” is already used by another handling mode.", code=field.data))
 
 
 class ActiveForm(FlaskForm):
     """The state a deactivate/reactivate button asks for (not a toggle: a double click changes nothing twice)."""
 
-    active = SelectField(choices=options([("0", "Inactive"), ("1", "Active")]))
+    active = SelectField(choices=options([("0", _l("Inactive")), ("1", _l("Active"))]))
 
 
 ENTRY_FORMS: dict[str, type[_EntryForm]] = {
@@ -100,12 +104,16 @@ class WholeNumberField(IntegerField):
         try:
             super().process_formdata(valuelist)
         except ValueError as exc:
-            raise ValueError("Give a whole number, like 15.") from exc
+            raise ValueError(_l("Give a whole number, like 15.")) from exc
 
 
-def _limit(label: str, unit: str) -> WholeNumberField:
+_WHOLE_MINUTES = _l("Give a whole number of minutes.")
+_WHOLE_DAYS = _l("Give a whole number of days.")
+
+
+def _limit(label, message) -> WholeNumberField:
     return WholeNumberField(
-        label, validators=[InputRequired(message=f"Give a whole number of {unit}.")],
+        label, validators=[InputRequired(message=message)],
         render_kw={"min": 1, "step": 1, "inputmode": "numeric"},
     )
 
@@ -113,12 +121,12 @@ def _limit(label: str, unit: str) -> WholeNumberField:
 class PolicyLimitsForm(FlaskForm):
     """The six limits of a policy: 51530 minutes, and days for staged (tracked) handling."""
 
-    respond_minutes = _limit("Respond within (minutes)", "minutes")
-    on_site_minutes = _limit("On site within (minutes)", "minutes")
-    solve_minutes = _limit("Solved or plan given within (minutes)", "minutes")
-    staged_respond_days = _limit("First reply within (days)", "days")
-    staged_reply_days = _limit("Staged reply within (days)", "days")
-    staged_solve_days = _limit("Solved or plan given within (days)", "days")
+    respond_minutes = _limit(_l("Respond within (minutes)"), _WHOLE_MINUTES)
+    on_site_minutes = _limit(_l("On site within (minutes)"), _WHOLE_MINUTES)
+    solve_minutes = _limit(_l("Solved or plan given within (minutes)"), _WHOLE_MINUTES)
+    staged_respond_days = _limit(_l("First reply within (days)"), _WHOLE_DAYS)
+    staged_reply_days = _limit(_l("Staged reply within (days)"), _WHOLE_DAYS)
+    staged_solve_days = _limit(_l("Solved or plan given within (days)"), _WHOLE_DAYS)
 
     def limits(self) -> dict[str, int | None]:
         return {name: getattr(self, name).data for name in LIMIT_FIELDS}
@@ -138,13 +146,13 @@ class PolicyForm(PolicyLimitsForm):
     """A new policy: its scope (category and/or topic) and its limits."""
 
     category = SelectField(
-        "Category", choices=options([("", "Any category")] + [(c.value, c.label) for c in Category])
+        _l("Category"), choices=options([("", _l("Any category"))] + [(c.value, c.label) for c in Category])
     )
-    topic_id = SelectField("Topic", coerce=int_or_none)
+    topic_id = SelectField(_l("Topic"), coerce=int_or_none)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.topic_id.choices = options([(None, "Any topic")] + [(t.id, t.name) for t in active_entries(Topic)])
+        self.topic_id.choices = options([(None, _l("Any topic"))] + [(t.id, t.name) for t in active_entries(Topic)])
 
     @property
     def scope_category(self) -> Category | None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 
 from app.auth.forms import ConfirmForm
 from app.extensions import db
@@ -12,6 +13,8 @@ from app.services import reference as svc
 from app.services.reference import LIST_KINDS, ListKind, ReferenceListError
 
 bp = Blueprint("reference", __name__)
+#: A policy's scope in the reader's language (the pages and the flashes).
+bp.add_app_template_global(svc.scope_text, "policy_scope")
 
 
 def _kind_or_404(kind: str) -> ListKind:
@@ -27,6 +30,7 @@ def index():
     lists = [(kind, svc.entries(kind), svc.usage_counts(kind)) for kind in LIST_KINDS.values()]
     return render_template(
         "reference/index.html", lists=lists, policies=svc.policies(), scope_kind=svc.scope_kind,
+        scope_kinds=svc.SCOPE_KINDS,
         default_scope=svc.DEFAULT_SCOPE, confirm=ConfirmForm(),
     )
 
@@ -75,7 +79,10 @@ def _save_entry(kind: ListKind, entry, form):
         form[exc.field or "name"].errors.append(str(exc))
         return _entry_page(kind, entry, form, 422)
     db.session.commit()
-    flash(f"{'Saved' if entry else 'Added'} the {kind.noun} “{saved.name}”.", "success")
+    if entry:
+        flash(_("Saved the %(noun)s “%(name)s”.", noun=kind.noun, name=saved.name), "success")
+    else:
+        flash(_("Added the %(noun)s “%(name)s”.", noun=kind.noun, name=saved.name), "success")
     return redirect(url_for("reference.index"))
 
 
@@ -95,10 +102,11 @@ def entry_active(kind: str, entry_id: int):
         return redirect(url_for("reference.index"))  # the top of the page, where the message shows
     db.session.commit()
     if entry.active:
-        flash(f"Reactivated the {list_kind.noun} “{entry.name}”: new requests can use it again.", "success")
+        flash(_("Reactivated the %(noun)s “%(name)s”: new requests can use it again.",
+                noun=list_kind.noun, name=entry.name), "success")
     else:
-        flash(f"Deactivated the {list_kind.noun} “{entry.name}”: new requests can no longer choose it; "
-              "existing requests keep it.", "success")
+        flash(_("Deactivated the %(noun)s “%(name)s”: new requests can no longer choose it; "
+                "existing requests keep it.", noun=list_kind.noun, name=entry.name), "success")
     return redirect(url_for("reference.index", _anchor=list_kind.slug))
 
 
@@ -118,7 +126,8 @@ def policy_new():
             form[exc.field or "category"].errors.append(str(exc))
             return render_template("reference/policy_form.html", form=form, policy=None), 422
         db.session.commit()
-        flash(f"Added the policy for “{policy.scope}”. It applies to requests created from now on.", "success")
+        flash(_("Added the policy for “%(scope)s”. It applies to requests created from now on.",
+                scope=svc.scope_text(policy)), "success")
         return redirect(url_for("reference.index"))
     return render_template("reference/policy_form.html", form=form, policy=None)
 
@@ -137,8 +146,8 @@ def policy_edit(policy_id: int):
             form[exc.field or "respond_minutes"].errors.append(str(exc))
             return render_template("reference/policy_form.html", **page), 422
         db.session.commit()
-        flash(f"Saved the policy for “{policy.scope}”. Requests created from now on use the new limits; "
-              "requests already received keep their due times.", "success")
+        flash(_("Saved the policy for “%(scope)s”. Requests created from now on use the new limits; "
+                "requests already received keep their due times.", scope=svc.scope_text(policy)), "success")
         return redirect(url_for("reference.index"))
     return render_template("reference/policy_form.html", **page)
 
@@ -148,12 +157,13 @@ def policy_edit(policy_id: int):
 def policy_delete(policy_id: int):
     """Delete a category/topic policy; the default policy is never deleted."""
     policy = db.get_or_404(SLAPolicy, policy_id)
-    scope = policy.scope
+    scope = svc.scope_text(policy)
     try:
         svc.delete_policy(policy)
     except ReferenceListError as exc:
         flash(str(exc), "error")
         return redirect(url_for("reference.policy_edit", policy_id=policy_id))
     db.session.commit()
-    flash(f"Deleted the policy for “{scope}”. New requests in that scope fall back to a broader policy.", "success")
+    flash(_("Deleted the policy for “%(scope)s”. New requests in that scope fall back to a broader policy.",
+            scope=scope), "success")
     return redirect(url_for("reference.index"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import pairwise
 
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -51,7 +52,7 @@ class ListKind:
 
     slug: str
     model: type[Entry]
-    noun: str
+    noun: str  # lazy: in the reader's language
     plural: str
     #: Must at least one entry stay active for requests to be filed at all?
     keep_one_active: bool
@@ -60,9 +61,9 @@ class ListKind:
 LIST_KINDS: dict[str, ListKind] = {
     k.slug: k
     for k in (
-        ListKind("topics", Topic, "topic", "Topics", keep_one_active=True),
-        ListKind("handling-modes", HandlingMode, "handling mode", "Handling modes", keep_one_active=True),
-        ListKind("departments", Department, "department", "Departments", keep_one_active=False),
+        ListKind("topics", Topic, _l("topic"), _l("Topics"), keep_one_active=True),
+        ListKind("handling-modes", HandlingMode, _l("handling mode"), _l("Handling modes"), keep_one_active=True),
+        ListKind("departments", Department, _l("department"), _l("Departments"), keep_one_active=False),
     )
 }
 
@@ -125,7 +126,7 @@ def default_policy() -> SLAPolicy | None:
 
 
 def scope_kind(policy: SLAPolicy) -> str:
-    """Default, category, topic or category + topic."""
+    """Default, category, topic or category + topic (English: also the sort key; SCOPE_KINDS translates it)."""
     if policy.category and policy.topic_id:
         return "Category + topic"
     if policy.category:
@@ -133,6 +134,16 @@ def scope_kind(policy: SLAPolicy) -> str:
     if policy.topic_id:
         return "Topic"
     return "Default"
+
+
+SCOPE_KINDS = {"Default": _l("Default"), "Category": _l("Category"), "Topic": _l("Topic"),
+               "Category + topic": _l("Category + topic")}
+
+
+def scope_text(policy: SLAPolicy) -> str:
+    """What a policy covers, in the reader's language: "Problem (问题) · Fire safety", or the default."""
+    parts = [str(policy.category.label) if policy.category else None, policy.topic.name if policy.topic else None]
+    return " · ".join(p for p in parts if p) or _("Default (all requests)")
 
 
 def policies() -> list[SLAPolicy]:
@@ -154,29 +165,34 @@ def limit_problems(limits: dict[str, int | None]) -> dict[str, str]:
     shows these messages before the database ever refuses the row.
     """
     problems: dict[str, str] = {}
-    for fields, unit, top in ((MINUTE_FIELDS, "minutes", MAX_MINUTES), (DAY_FIELDS, "days", MAX_DAYS)):
+    for fields, minutes, top in ((MINUTE_FIELDS, True, MAX_MINUTES), (DAY_FIELDS, False, MAX_DAYS)):
         for name in fields:
             value = limits.get(name)
             if value is None:
-                problems[name] = f"Give a whole number of {unit}."
+                problems[name] = _("Give a whole number of minutes.") if minutes else _("Give a whole number of days.")
             elif not 1 <= value <= top:
-                problems[name] = f"Must be a whole number of {unit} from 1 to {top:,}."
+                problems[name] = (_("Must be a whole number of minutes from 1 to %(top)s.", top=f"{top:,}") if minutes
+                                  else _("Must be a whole number of days from 1 to %(top)s.", top=f"{top:,}"))
         for earlier, later in pairwise(fields):
             a, b = limits.get(earlier), limits.get(later)
             if earlier in problems or later in problems or a is None or b is None:
                 continue
             if b < a:
-                problems[later] = f"Must be at least {_LIMIT_LABELS[earlier]} ({a} {unit})."
+                problems[later] = (
+                    _("Must be at least %(limit)s (%(value)d minutes).", limit=_LIMIT_LABELS[earlier], value=a)
+                    if minutes else
+                    _("Must be at least %(limit)s (%(value)d days).", limit=_LIMIT_LABELS[earlier], value=a)
+                )
     return problems
 
 
 _LIMIT_LABELS = {
-    "respond_minutes": "the respond limit",
-    "on_site_minutes": "the on-site limit",
-    "solve_minutes": "the solve limit",
-    "staged_respond_days": "the first-reply limit",
-    "staged_reply_days": "the staged-reply limit",
-    "staged_solve_days": "the solve limit",
+    "respond_minutes": _l("the respond limit"),
+    "on_site_minutes": _l("the on-site limit"),
+    "solve_minutes": _l("the solve limit"),
+    "staged_respond_days": _l("the first-reply limit"),
+    "staged_reply_days": _l("the staged-reply limit"),
+    "staged_solve_days": _l("the solve limit"),
 }
 
 
@@ -185,7 +201,7 @@ _LIMIT_LABELS = {
 
 def _check_name(model: type[Entry], entry: Entry | None, name: str) -> None:
     if not name or not name.strip():
-        raise ReferenceListError("Give a name.", "name")
+        raise ReferenceListError(_("Give a name."), "name")
     other = entry_named(model, name, exclude=entry)
     if other is not None:
         raise ReferenceListError(duplicate_name_message(other), "name")
@@ -193,8 +209,10 @@ def _check_name(model: type[Entry], entry: Entry | None, name: str) -> None:
 
 def duplicate_name_message(other: Entry) -> str:
     kind = kind_of(other)
-    state = "" if other.active else " (inactive: reactivate it instead)"
-    return f"There is already a {kind.noun} called “{other.name}”{state}."
+    if other.active:
+        return _("There is already a %(noun)s called “%(name)s”.", noun=kind.noun, name=other.name)
+    return _("There is already a %(noun)s called “%(name)s” (inactive: reactivate it instead).",
+             noun=kind.noun, name=other.name)
 
 
 def save_entry(model: type[Entry], entry: Entry | None, *, name: str, name_zh: str | None,
@@ -209,9 +227,10 @@ def save_entry(model: type[Entry], entry: Entry | None, *, name: str, name_zh: s
         entry = model(active=True)
         if model is HandlingMode:
             if not code:
-                raise ReferenceListError("Give a short code.", "code")
+                raise ReferenceListError(_("Give a short code."), "code")
             if mode_with_code(code) is not None:
-                raise ReferenceListError(f"The code “{code}” is already used by another handling mode.", "code")
+                raise ReferenceListError(_("The code “%(code)s” is already used by another handling mode.", code=code),
+                                         "code")
             entry.code = code
         db.session.add(entry)
     entry.name = name.strip()
@@ -219,9 +238,10 @@ def save_entry(model: type[Entry], entry: Entry | None, *, name: str, name_zh: s
     if model is HandlingMode and staged is not None:
         entry.staged = staged
     if model is HandlingMode:  # only its code is unique in the database
-        flush_unique(ReferenceListError("Another handling mode has just been added with this code.", "code"))
+        flush_unique(ReferenceListError(_("Another handling mode has just been added with this code."), "code"))
     else:
-        flush_unique(ReferenceListError(f"Another {kind_of(entry).noun} has just been given this name.", "name"))
+        flush_unique(ReferenceListError(_("Another %(noun)s has just been given this name.", noun=kind_of(entry).noun),
+                                        "name"))
     return entry
 
 
@@ -229,16 +249,17 @@ def set_entry_active(entry: Entry, active: bool) -> None:
     """Deactivate an entry (no longer offered for new requests; existing requests keep it) or reactivate it."""
     kind = kind_of(entry)
     if entry.active == active:
-        raise ReferenceListError(f"“{entry.name}” is already {'active' if active else 'inactive'}.")
+        raise ReferenceListError(_("“%(name)s” is already active.", name=entry.name) if active
+                                 else _("“%(name)s” is already inactive.", name=entry.name))
     if not active and kind.keep_one_active:
         others = db.session.scalar(
             select(func.count()).select_from(kind.model).where(kind.model.active.is_(True), kind.model.id != entry.id)
         )
         if not others:
-            raise ReferenceListError(
-                f"“{entry.name}” is the last active {kind.noun}: new requests need at least one. "
-                f"Add or reactivate another {kind.noun} first."
-            )
+            raise ReferenceListError(_(
+                "“%(name)s” is the last active %(noun)s: new requests need at least one. "
+                "Add or reactivate another %(noun)s first.", name=entry.name, noun=kind.noun,
+            ))
     entry.active = active
     db.session.flush()
 
@@ -256,7 +277,8 @@ def _apply_limits(policy: SLAPolicy, limits: dict[str, int | None]) -> None:
 
 
 def duplicate_scope_message(existing: SLAPolicy) -> str:
-    return f"There is already a policy for this scope: “{existing.scope}” (policy #{existing.id}). Edit that one instead."
+    return _("There is already a policy for this scope: “%(scope)s” (policy #%(id)d). Edit that one instead.",
+             scope=scope_text(existing), id=existing.id)
 
 
 def add_policy(category: Category | None, topic: Topic | None, limits: dict[str, int | None]) -> SLAPolicy:
@@ -269,7 +291,8 @@ def add_policy(category: Category | None, topic: Topic | None, limits: dict[str,
     policy = SLAPolicy(scope_key=key, category=category, topic=topic)
     _apply_limits(policy, limits)
     db.session.add(policy)
-    flush_unique(ReferenceListError("Someone has just added a policy for this scope; reload the page to see it.", field))
+    flush_unique(ReferenceListError(_("Someone has just added a policy for this scope; reload the page to see it."),
+                                    field))
     return policy
 
 
@@ -282,6 +305,7 @@ def update_policy(policy: SLAPolicy, limits: dict[str, int | None]) -> None:
 def delete_policy(policy: SLAPolicy) -> None:
     """Delete a category/topic policy (its requests fall back to a broader one); never the default."""
     if policy.scope_key == DEFAULT_SCOPE:
-        raise ReferenceListError("The default policy cannot be deleted: every request needs a policy. Edit its limits instead.")
+        raise ReferenceListError(
+            _("The default policy cannot be deleted: every request needs a policy. Edit its limits instead."))
     db.session.delete(policy)
     db.session.flush()
