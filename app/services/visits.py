@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import format_number, gettext as _
+
 from app import clock
 from app.extensions import db
 from app.models import Enterprise, EnterpriseStatus, Role, User, Visit
@@ -25,22 +27,22 @@ class VisitError(ValueError):
 def log_visit(*, enterprise: Enterprise, visited_on: date, officers: list[User], summary: str, by: User) -> Visit:
     """Record a visit to an enterprise by one or more officers."""
     if by.role not in LOGGERS:
-        raise VisitError(f"Your role ({by.role.label}) cannot log visits.")
+        raise VisitError(_("Your role (%(role)s) cannot log visits.", role=by.role.label))
     if enterprise.status is EnterpriseStatus.moved_out:
-        raise VisitError(f"{enterprise.name} has moved out; visits are logged only for enterprises in the district.",
-                         "enterprise_id")
+        raise VisitError(_("%(name)s has moved out; visits are logged only for enterprises in the district.",
+                           name=enterprise.name), "enterprise_id")
     if visited_on > clock.today():
-        raise VisitError("The visit date cannot be in the future.", "visited_on")
+        raise VisitError(_("The visit date cannot be in the future."), "visited_on")
     if not officers:
-        raise VisitError("Choose at least one officer who made the visit.", "officer_ids")
+        raise VisitError(_("Choose at least one officer who made the visit."), "officer_ids")
     unfit = [u.name for u in officers if u.role not in VISITORS or not u.active]
     if unfit:
-        raise VisitError(f"Not an active liaison officer: {', '.join(unfit)}.", "officer_ids")
+        raise VisitError(_("Not an active liaison officer: %(names)s.", names=", ".join(unfit)), "officer_ids")
     summary = (summary or "").strip()
     if not summary:
-        raise VisitError("Write a summary of the visit.", "summary")
+        raise VisitError(_("Write a summary of the visit."), "summary")
     if len(summary) > SUMMARY_MAX:
-        raise VisitError(f"The summary is limited to {SUMMARY_MAX:,} characters.", "summary")
+        raise VisitError(_("The summary is limited to %(max)s characters.", max=format_number(SUMMARY_MAX)), "summary")
     visit = Visit(enterprise=enterprise, visited_on=visited_on, summary=summary, created_by=by,
                   officers=sorted(set(officers), key=lambda u: (u.name, u.id)))
     db.session.add(visit)

@@ -1,5 +1,6 @@
 """Visits (走访) to enterprises: the list, logging a visit, and one visit with its requests."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
@@ -78,7 +79,8 @@ def new():
             (getattr(form, exc.field).errors if exc.field else form.form_errors).append(str(exc))
             return render_template("visits/form.html", form=form, back=_back()), 422
         db.session.commit()
-        flash(f"Visit to {visit.enterprise.name} on {visit.visited_on.isoformat()} logged.", "success")
+        flash(_("Visit to %(name)s on %(date)s logged.", name=visit.enterprise.name, date=visit.visited_on.isoformat()),
+              "success")
         return redirect(url_for("visits.detail", visit_id=visit.id))
     return render_template("visits/form.html", form=form, back=_back())
 
