@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l, ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectField
@@ -11,7 +12,7 @@ from app.forms import options
 from app.models import ImportKind
 from app.services import attachments
 
-KIND_LABELS = {ImportKind.tax: "Monthly tax records", ImportKind.enterprises: "Enterprises"}
+KIND_LABELS = {kind: kind.label for kind in ImportKind}  # lazy: "Monthly tax records", "Enterprises"
 SUFFIXES = ("xlsx", "csv")
 
 
@@ -20,19 +21,19 @@ def size_text(n: int) -> str:
     for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
         if n >= scale:
             return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
-    return f"{n} bytes"
+    return ngettext("%(num)d byte", "%(num)d bytes", n)
 
 
 class ImportForm(FlaskForm):
     kind = SelectField(
-        "What the file holds",
+        _l("What the file holds"),
         choices=options([(k.value, label) for k, label in KIND_LABELS.items()]),
-        validators=[DataRequired(message="Choose tax records or enterprises.")],
+        validators=[DataRequired(message=_l("Choose tax records or enterprises."))],
     )
-    file = FileField("File", render_kw={"accept": ".xlsx,.csv"}, validators=[
-        FileRequired(message="Choose the .xlsx or .csv file to import."),
-        FileAllowed(SUFFIXES, message="Upload an .xlsx or a .csv file (an old .xls workbook: open it in Excel "
-                                      "and save it as .xlsx)."),
+    file = FileField(_l("File"), render_kw={"accept": ".xlsx,.csv"}, validators=[
+        FileRequired(message=_l("Choose the .xlsx or .csv file to import.")),
+        FileAllowed(SUFFIXES, message=_l("Upload an .xlsx or a .csv file (an old .xls workbook: open it in Excel "
+                                         "and save it as .xlsx).")),
     ])
 
     def validate_file(self, field):
@@ -45,17 +46,22 @@ class ImportForm(FlaskForm):
         stream.seek(0)
         limit = current_app.config["MAX_IMPORT_BYTES"]
         if size == 0:
-            raise ValidationError(f"“{name}” is empty: it has no header row and no data.")
+            raise ValidationError(_("“%(name)s” is empty: it has no header row and no data.", name=name))
         if size > limit:
-            raise ValidationError(
-                f"“{name}” is {size_text(size)}, more than the {size_text(limit)} an import may be; "
-                "split it into smaller files (for example one per month) and import them one after another."
-            )
+            raise ValidationError(_(
+                "“%(name)s” is %(size)s, more than the %(limit)s an import may be; split it into smaller files "
+                "(for example one per month) and import them one after another.",
+                name=name, size=size_text(size), limit=size_text(limit),
+            ))
         content = attachments.sniff(stream)
         if name.lower().endswith(".xlsx") and content is not attachments.XLSX:
-            raise ValidationError(f"“{name}” is not a real .xlsx workbook; save it from Excel as .xlsx "
-                                  "(Excel Workbook) and upload it again.")
+            raise ValidationError(_("“%(name)s” is not a real .xlsx workbook; save it from Excel as .xlsx "
+                                    "(Excel Workbook) and upload it again.", name=name))
         if name.lower().endswith(".csv") and content is not None:
-            article = "an" if content.label[0] in "AEIOU" else "a"
-            raise ValidationError(f"“{name}” is named .csv but is {article} {content.label}, not text; save the sheet "
-                                  "as CSV UTF-8, or upload the workbook as .xlsx.")
+            with force_locale("en"):  # English grammar: "a PDF", "an Excel workbook"
+                vowel = str(content.label)[0] in "AEIOU"
+            if vowel:
+                raise ValidationError(_("“%(name)s” is named .csv but is an %(type)s, not text; save the sheet as "
+                                        "CSV UTF-8, or upload the workbook as .xlsx.", name=name, type=content.label))
+            raise ValidationError(_("“%(name)s” is named .csv but is a %(type)s, not text; save the sheet as "
+                                    "CSV UTF-8, or upload the workbook as .xlsx.", name=name, type=content.label))

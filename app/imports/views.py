@@ -5,6 +5,7 @@ import io
 import os
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from redis.exceptions import RedisError
 from sqlalchemy import select
@@ -25,6 +26,7 @@ bp = Blueprint("imports", __name__)
 
 #: Errors listed on a rejected run's page; the error sheet has them all.
 ERRORS_SHOWN = 50
+#: Stored on the run (in English, as stored text is) and flashed in the reader's language.
 QUEUE_DOWN = ("The import could not be started: the job queue is not answering. Nothing was imported; "
               "try again in a few minutes, and tell the administrator if it keeps happening.")
 
@@ -67,7 +69,8 @@ def index():
             run.status, run.error, run.finished_at = RunStatus.failed, QUEUE_DOWN, clock.now()
             import_files.discard(run)
             db.session.commit()
-            flash(QUEUE_DOWN, "error")
+            flash(_("The import could not be started: the job queue is not answering. Nothing was imported; "
+                    "try again in a few minutes, and tell the administrator if it keeps happening."), "error")
             return redirect(url_for("imports.index"))
         return redirect(url_for("imports.run", run_id=run.id))
     history = db.paginate(
@@ -87,9 +90,10 @@ def index():
 @bp.errorhandler(413)
 def too_large(error):
     """A request bigger than MAX_CONTENT_LENGTH is refused before the form sees it: say what the limit is."""
-    message = (f"The file is larger than the {size_text(current_app.config['MAX_IMPORT_BYTES'])} an import may be; "
-               "split it into smaller files (for example one per month) and import them one after another.")
-    return render_template("errors/error.html", code=413, title="Too large", message=message), 413
+    message = _("The file is larger than the %(limit)s an import may be; split it into smaller files (for example "
+                "one per month) and import them one after another.",
+                limit=size_text(current_app.config["MAX_IMPORT_BYTES"]))
+    return render_template("errors/error.html", code=413, title=_("Too large"), message=message), 413
 
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -143,7 +147,7 @@ def status(run_id: int):
         _reconcile(found)
         return status_payload(found)
     except RedisError:
-        return {"error": "The job queue is not answering."}, 503
+        return {"error": _("The job queue is not answering.")}, 503
 
 
 @bp.route("/runs/<int:run_id>/errors.xlsx")

@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import IO, Any, NamedTuple
 
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from sqlalchemy import case, null, select
 from sqlalchemy.exc import IntegrityError
 
@@ -47,6 +48,10 @@ Source = str | os.PathLike | IO[bytes]
 Progress = Callable[[float], None]
 
 
+# The messages (a file's problem, a row's reason) follow the request's locale: on the web the reader's
+# language; outside a request (the queue's worker, the CLI) English, which is what the error sheet keeps.
+
+
 class ImportFileError(ValueError):
     """The file as a whole cannot be read: wrong type, empty, or missing columns."""
 
@@ -69,7 +74,8 @@ class ImportResult:
         return not self.errors
 
     def summary(self) -> str:
-        return f"{self.inserted} inserted, {self.updated} updated, {self.unchanged} unchanged"
+        return _("%(inserted)d inserted, %(updated)d updated, %(unchanged)d unchanged", inserted=self.inserted,
+                 updated=self.updated, unchanged=self.unchanged)
 
 
 # --------------------------------------------------------------------------- reading
@@ -87,11 +93,11 @@ def read_rows(source: Source, filename: str | None = None, columns: Iterable[str
             for number, values in table.rows
         ]
     if not rows:
-        raise ImportFileError(NO_DATA_ROWS)
+        raise ImportFileError(str(NO_DATA_ROWS))
     return rows
 
 
-NO_DATA_ROWS = "The file has a header row but no data rows."
+NO_DATA_ROWS = _l("The file has a header row but no data rows.")
 
 
 class _Table(NamedTuple):
@@ -120,8 +126,10 @@ def _open_table(source: Source, filename: str | None, columns: Iterable[str]) ->
     name = filename or (os.fspath(source) if isinstance(source, (str, os.PathLike)) else getattr(source, "name", ""))
     suffix = os.path.splitext(str(name))[1].lower()
     if suffix not in SUFFIXES:
+        base = os.path.basename(str(name))
         raise ImportFileError(
-            f"{os.path.basename(str(name)) or 'The file'} is not a supported file type: upload an .xlsx or a .csv file."
+            _("%(name)s is not a supported file type: upload an .xlsx or a .csv file.", name=base) if base
+            else _("The file is not a supported file type: upload an .xlsx or a .csv file.")
         )
     raw, read, lines = _read_xlsx(source) if suffix == ".xlsx" else _read_csv(source)
     with _csv_errors():
@@ -129,14 +137,15 @@ def _open_table(source: Source, filename: str | None, columns: Iterable[str]) ->
         while header is not None and _blank(header):  # leading blank rows before the header
             header = next(raw, None)
     if header is None:
-        raise ImportFileError("The file is empty: it has no header row and no data.")
+        raise ImportFileError(_("The file is empty: it has no header row and no data."))
     names = [str(h).strip().lower() if h is not None else "" for h in header]
     missing = [c for c in columns if c not in names]
     if missing:
-        raise ImportFileError(
-            "The sheet is missing the column" + ("s " if len(missing) > 1 else " ") + ", ".join(missing)
-            + " (expected header row: " + ", ".join(columns) + ")."
-        )
+        raise ImportFileError(ngettext(
+            "The sheet is missing the column %(missing)s (expected header row: %(header)s).",
+            "The sheet is missing the columns %(missing)s (expected header row: %(header)s).",
+            len(missing), missing=", ".join(missing), header=", ".join(columns),
+        ))
     return _Table({c: names.index(c) for c in columns}, len(names), raw, read, lines)
 
 
@@ -146,7 +155,7 @@ def _csv_errors() -> Iterator[None]:
     try:
         yield
     except csv.Error as exc:
-        raise ImportFileError(f"The CSV file cannot be read: {exc}.") from exc
+        raise ImportFileError(_("The CSV file cannot be read: %(problem)s.", problem=exc)) from exc
 
 
 def _blank(values) -> bool:
@@ -165,7 +174,7 @@ def _read_xlsx(source: Source) -> tuple[Iterator[tuple], Callable[[], float], No
     try:
         book = load_workbook(source, read_only=True, data_only=True)
     except (BadZipFile, InvalidFileException, KeyError, OSError) as exc:
-        raise ImportFileError("The file is not a valid .xlsx workbook (save it from Excel as .xlsx).") from exc
+        raise ImportFileError(_("The file is not a valid .xlsx workbook (save it from Excel as .xlsx).")) from exc
     try:
         sheet = book.worksheets[0] if book.worksheets else None
         # Materialised so the workbook (and its file handle) can be closed before validation.
@@ -186,7 +195,7 @@ def _read_csv(source: Source) -> tuple[Iterator[list[str]], Callable[[], float],
         data.decode("utf-8-sig")  # checked whole first: a bad byte is reported before any row is read
     except UnicodeDecodeError as exc:
         raise ImportFileError(
-            f"The CSV file is not UTF-8 encoded (byte {exc.start}); save it as \"CSV UTF-8\"."
+            _("The CSV file is not UTF-8 encoded (byte %(byte)d); save it as \"CSV UTF-8\".", byte=exc.start)
         ) from exc
     # Decoded as it is read: a StringIO of the whole text would hold it at 4 bytes a character.
     buffer = io.BytesIO(data)
@@ -198,7 +207,15 @@ def _read_csv(source: Source) -> tuple[Iterator[list[str]], Callable[[], float],
 
 
 class _Bad(ValueError):
-    """A cell's value is invalid; the message is the reason shown to the user."""
+    """A cell's value is invalid: a whole sentence naming the column (%(column)s, filled in by _Row.get, which
+    knows it) and the values given here; the reason shown to the user."""
+
+    def __init__(self, template, **values):
+        super().__init__(template)
+        self.template, self.values = template, values
+
+    def reason(self, column: str) -> str:
+        return str(self.template) % {"column": column, **self.values}
 
 
 def _text(value: Any) -> str:
@@ -215,26 +232,26 @@ _GROUPED = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 def parse_amount(value: Any) -> Decimal:
     """A non-negative RMB amount with at most 2 decimal places."""
     if isinstance(value, bool):
-        raise _Bad(f"must be an amount, not {value!r}")
+        raise _Bad(_l("%(column)s must be an amount, not %(value)s"), value=repr(value))
     if isinstance(value, float):
         value = repr(value)  # the shortest text that round-trips: 1234.5, not 1234.4999999
     text = _text(value)
     if not text:
-        raise _Bad("is required")
+        raise _Bad(_l("%(column)s is required"))
     if _GROUPED.match(text):
         text = text.replace(",", "")
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise _Bad(f"is not a number: {text!r}") from None
+        raise _Bad(_l("%(column)s is not a number: %(value)s"), value=repr(text)) from None
     if not amount.is_finite():
-        raise _Bad(f"is not a number: {text!r}")
+        raise _Bad(_l("%(column)s is not a number: %(value)s"), value=repr(text))
     if amount < 0:
-        raise _Bad(f"must not be negative ({text})")
+        raise _Bad(_l("%(column)s must not be negative (%(value)s)"), value=text)
     if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
-        raise _Bad(f"has more than 2 decimal places ({text})")
+        raise _Bad(_l("%(column)s has more than 2 decimal places (%(value)s)"), value=text)
     if amount >= MAX_AMOUNT:
-        raise _Bad(f"is too large ({text})")
+        raise _Bad(_l("%(column)s is too large (%(value)s)"), value=text)
     return amount.quantize(Decimal("0.01"))
 
 
@@ -248,7 +265,9 @@ def parse_month(value: Any) -> str:
     text = _text(value)
     match = _MONTH.match(text)
     if not match or not 1 <= int(match.group(2)) <= 12 or not 1900 <= int(match.group(1)) <= 2999:
-        raise _Bad(f"must be a month as YYYY-MM, not {text!r}" if text else "is required (YYYY-MM)")
+        if not text:
+            raise _Bad(_l("%(column)s is required (YYYY-MM)"))
+        raise _Bad(_l("%(column)s must be a month as YYYY-MM, not %(value)s"), value=repr(text))
     return f"{int(match.group(1)):04d}-{int(match.group(2)):02d}"
 
 
@@ -263,7 +282,7 @@ def parse_date(value: Any) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise _Bad(f"must be a date as YYYY-MM-DD, not {text!r}") from None
+        raise _Bad(_l("%(column)s must be a date as YYYY-MM-DD, not %(value)s"), value=repr(text)) from None
 
 
 _TRUE = {"yes", "y", "true", "t", "1", "是"}
@@ -280,27 +299,27 @@ def parse_bool(value: Any, default: bool) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise _Bad(f"must be yes or no, not {text!r}")
+    raise _Bad(_l("%(column)s must be yes or no, not %(value)s"), value=repr(text))
 
 
 def parse_count(value: Any) -> int | None:
     if isinstance(value, bool):
-        raise _Bad(f"must be a whole number, not {value!r}")
+        raise _Bad(_l("%(column)s must be a whole number, not %(value)s"), value=repr(value))
     if isinstance(value, int):
         number = value
     elif isinstance(value, float):
         if not value.is_integer():
-            raise _Bad(f"must be a whole number, not {value!r}")
+            raise _Bad(_l("%(column)s must be a whole number, not %(value)s"), value=repr(value))
         number = int(value)
     else:
         text = _text(value)
         if not text:
             return None
         if not re.fullmatch(r"-?\d+", text):
-            raise _Bad(f"must be a whole number, not {text!r}")
+            raise _Bad(_l("%(column)s must be a whole number, not %(value)s"), value=repr(text))
         number = int(text)
     if number < 0:
-        raise _Bad(f"must not be negative ({number})")
+        raise _Bad(_l("%(column)s must not be negative (%(value)s)"), value=number)
     return number
 
 
@@ -312,7 +331,7 @@ def _choice(value: Any, enum_cls, default):
         return enum_cls(text)
     except ValueError:
         allowed = ", ".join(m.value for m in enum_cls)
-        raise _Bad(f"must be one of {allowed}, not {text!r}") from None
+        raise _Bad(_l("%(column)s must be one of %(allowed)s, not %(value)s"), allowed=allowed, value=repr(text)) from None
 
 
 _INDUSTRY_BY_LABEL = {label.lower(): code for code, label in INDUSTRIES.items()}
@@ -321,10 +340,10 @@ _INDUSTRY_BY_LABEL = {label.lower(): code for code, label in INDUSTRIES.items()}
 def parse_industry(value: Any) -> str:
     text = _text(value)
     if not text:
-        raise _Bad("is required (a GB/T 4754 section letter A–T)")
+        raise _Bad(_l("%(column)s is required (a GB/T 4754 section letter A–T)"))
     code = text.upper() if text.upper() in INDUSTRIES else _INDUSTRY_BY_LABEL.get(text.lower())
     if code is None:
-        raise _Bad(f"must be a GB/T 4754 section letter A–T, not {text!r}")
+        raise _Bad(_l("%(column)s must be a GB/T 4754 section letter A–T, not %(value)s"), value=repr(text))
     return code
 
 
@@ -332,10 +351,10 @@ def _string(value: Any, max_length: int, required: bool = False) -> str | None:
     text = _text(value)
     if not text:
         if required:
-            raise _Bad("is required")
+            raise _Bad(_l("%(column)s is required"))
         return None
     if len(text) > max_length:
-        raise _Bad(f"is longer than {max_length} characters")
+        raise _Bad(_l("%(column)s is longer than %(max)d characters"), max=max_length)
     return text
 
 
@@ -349,7 +368,7 @@ class _Row:
         try:
             return parse(self.values[column])
         except _Bad as exc:
-            self.fail(column, f"{column} {exc}")
+            self.fail(column, exc.reason(column))
             return None
 
     def fail(self, column: str, reason: str) -> None:
@@ -369,11 +388,11 @@ def _uscc(row: _Row, overridden: set[str]) -> str | None:
     """The normalised USCC; a code that fails the checksum passes only if it was accepted by override."""
     code, problem, message = _check_code(_text(row.values["uscc"]))
     if not code:
-        row.fail("uscc", "uscc is required")
+        row.fail("uscc", _("%(column)s is required", column="uscc"))
         return None
     if problem is None or (problem is USCCProblem.checksum and code in overridden):
         return code
-    row.fail("uscc", f"bad USCC {code}: {message}")
+    row.fail("uscc", _("bad USCC %(code)s: %(problem)s", code=code, problem=message))
     return None
 
 
@@ -428,7 +447,7 @@ def import_tax(source: Source, filename: str | None = None, progress: Progress |
     if result.errors:
         return result
     if not parsed:
-        raise ImportFileError(NO_DATA_ROWS)
+        raise ImportFileError(str(NO_DATA_ROWS))
     _write_tax(parsed, result, progress)
     return result
 
@@ -552,16 +571,18 @@ def _check_tax_row(number: int, values: dict, ids: dict[str, int], overridden: s
     row = _Row(number, values, errors)
     code = _uscc(row, overridden)
     if code is not None and code not in ids:
-        row.fail("uscc", f"unknown USCC {code}: no enterprise is registered with it")
+        row.fail("uscc", _("unknown USCC %(code)s: no enterprise is registered with it", code=code))
     month = row.get("month", parse_month)
     total = row.get("total_tax", parse_amount)
     district = row.get("district_tax", parse_amount)
     if total is not None and district is not None and district > total:
-        row.fail("district_tax", f"district_tax {district} is more than total_tax {total}")
+        row.fail("district_tax", _("district_tax %(district)s is more than total_tax %(total)s", district=district,
+                                   total=total))
     if code is not None and month is not None:
         first = seen.setdefault((code, month), number)
         if first != number:
-            row.fail("uscc", f"duplicate row: {code} {month} already appears in row {first}")
+            row.fail("uscc", _("duplicate row: %(code)s %(month)s already appears in row %(first)d", code=code,
+                               month=month, first=first))
     return None if row.failed else (ids[code], month, total, district)
 
 
@@ -674,7 +695,7 @@ def _import_tax_by_copy(table: _Table, ids: dict[str, int], overridden: set[str]
     if failure is not None:
         raise failure
     if not result.errors and not clean:
-        raise ImportFileError(NO_DATA_ROWS)
+        raise ImportFileError(str(NO_DATA_ROWS))
     if progress is not None and not result.errors:
         progress(1.0)
 
@@ -714,7 +735,7 @@ def import_enterprises(source: Source, filename: str | None = None, progress: Pr
         if code is not None:
             first = seen.setdefault(code, number)
             if first != number:
-                row.fail("uscc", f"duplicate row: {code} already appears in row {first}")
+                row.fail("uscc", _("duplicate row: %(code)s already appears in row %(first)d", code=code, first=first))
         data = {
             "name": row.get("name", lambda v: _string(v, 200, required=True)),
             "name_zh": row.get("name_zh", lambda v: _string(v, 200)),
@@ -731,9 +752,10 @@ def import_enterprises(source: Source, filename: str | None = None, progress: Pr
         if building:
             matches = buildings.get(building.lower()) or buildings.get(building) or []
             if not matches:
-                row.fail("building", f"unknown building {building!r}")
+                row.fail("building", _("unknown building %(name)s", name=repr(building)))
             elif len(set(matches)) > 1:
-                row.fail("building", f"building {building!r} matches more than one building; use its English name")
+                row.fail("building", _("building %(name)s matches more than one building; use its English name",
+                                       name=repr(building)))
             else:
                 data["building_id"] = matches[0]
         if not row.failed:
@@ -789,7 +811,7 @@ def write_error_sheet(errors: Iterable[RowError], path_or_buffer: str | os.PathL
     from openpyxl.styles import Font
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("Errors")
+    sheet = book.create_sheet(_("Errors"))
     sheet.freeze_panes = "A2"
     sheet.column_dimensions["A"].width = 8
     sheet.column_dimensions["B"].width = 22
@@ -808,7 +830,7 @@ def write_error_sheet(errors: Iterable[RowError], path_or_buffer: str | os.PathL
         return c
 
     header = []
-    for title in ("Row", "Column", "Reason"):
+    for title in (_("Row"), _("Column"), _("Reason")):
         c = WriteOnlyCell(sheet, value=title)
         c.font = Font(bold=True)
         header.append(c)
