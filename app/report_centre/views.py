@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import force_locale, gettext as _
 from flask_login import current_user
 from redis.exceptions import RedisError
 from sqlalchemy.orm import joinedload
@@ -32,7 +33,6 @@ def can_use_reports() -> bool:
     return current_user.is_authenticated and current_user.role in REPORTERS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-QUEUE_DOWN = "The job queue is not reachable, so no report was started. Try again in a minute; if it persists, tell the administrator."
 
 
 def _reconcile(runs: list[ReportRun]) -> None:
@@ -58,7 +58,8 @@ def _start(run: ReportRun) -> bool:
         log.exception("Could not enqueue report run %s", run.id)
         db.session.delete(run)
         db.session.commit()
-        flash(QUEUE_DOWN, "error")
+        flash(_("The job queue is not reachable, so no report was started. Try again in a minute; if it persists, "
+                "tell the administrator."), "error")
         return False
     return True
 
@@ -115,7 +116,7 @@ def status(run_id: int):
     try:
         return status_payload(run)
     except RedisError:  # the progress bar asks again a little later
-        return {"error": "The job queue is not reachable."}, 503
+        return {"error": _("The job queue is not reachable.")}, 503
 
 
 @bp.route("/runs/<int:run_id>/download")
@@ -126,7 +127,9 @@ def download(run_id: int):
     path = report_path(run)
     if path is None:
         abort(404)
-    audit.record(AuditKind.download, detail=f"Report {run.kind.label} {run.period} (run {run.id})")
+    with force_locale("en"):  # the audit log is stored text, in English
+        detail = f"Report {run.kind.label} {run.period} (run {run.id})"
+    audit.record(AuditKind.download, detail=detail)
     db.session.commit()
     response = send_file(path, mimetype=XLSX, as_attachment=True, download_name=run.download_name,
                          max_age=0, conditional=False, etag=False)
@@ -150,5 +153,5 @@ def retry(run_id: int):
     db.session.commit()
     if not _start(run):
         return redirect(url_for("reports.run", run_id=failed.id))
-    flash(f"Run {failed.id} is being made again as run {run.id}.", "success")
+    flash(_("Run %(failed)d is being made again as run %(run)d.", failed=failed.id, run=run.id), "success")
     return redirect(url_for("reports.run", run_id=run.id))
