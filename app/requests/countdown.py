@@ -2,13 +2,16 @@
 
 The text and the thresholds here and in countdown.js must agree: "4:12 left", amber once less
 than a fifth of the allowed time (due − start) remains, red "overdue 3:05" once past due, and
-red whatever the time when the request is already breached.
+red whatever the time when the request is already breached. The words are translated: the
+template gives countdown.js the same ones in data-* attributes (requests/_macros.html, clock).
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
+
+from flask_babel import gettext as _
 
 
 def span(seconds: int) -> str:
@@ -18,7 +21,7 @@ def span(seconds: int) -> str:
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
     if days:
-        return f"{days}d {hours}h"
+        return _("%(days)sd %(hours)sh", days=days, hours=hours)
     if hours:
         return f"{hours}:{minutes:02d}:{secs:02d}"
     return f"{minutes}:{secs:02d}"
@@ -51,8 +54,8 @@ class Countdown:
     @property
     def text(self) -> str:
         if self.remaining < 0:
-            return f"overdue {span(math.floor(-self.remaining))}"
-        return f"{span(math.floor(self.remaining))} left"
+            return _("overdue %(time)s", time=span(math.floor(-self.remaining)))
+        return _("%(time)s left", time=span(math.floor(self.remaining)))
 
     @property
     def data(self) -> dict[str, str]:

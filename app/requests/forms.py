@@ -1,6 +1,7 @@
 """Forms for taking a request and acting on one (each action form carries the request's version)."""
 from __future__ import annotations
 
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -26,28 +27,31 @@ STAFF_CHANNELS = (Channel.phone, Channel.walk_in, Channel.visit)
 class RequestForm(FlaskForm):
     """A request taken by phone, at the counter or during a visit."""
 
-    enterprise_id = SelectField("Enterprise", coerce=int_or_none, validators=[InputRequired(message="Choose the enterprise.")])
+    enterprise_id = SelectField(_l("Enterprise"), coerce=int_or_none,
+                                validators=[InputRequired(message=_l("Choose the enterprise."))])
+    # Callables, not lists: the labels are read in the language of each request.
     category = SelectField(
-        "Category (three haves)",
-        choices=options([("", "— choose —")] + [(c.value, c.label) for c in Category]),
-        validators=[DataRequired(message="Choose difficulty, problem or need.")],
+        _l("Category (three haves)"),
+        choices=lambda: options([("", _("— choose —"))] + [(c.value, c.label) for c in Category]),
+        validators=[DataRequired(message=_l("Choose difficulty, problem or need."))],
     )
-    topic_id = SelectField("Topic", coerce=int_or_none, validators=[InputRequired(message="Choose a topic.")])
-    handling_mode_id = SelectField("Handling mode (four handles)", coerce=int_or_none,
-                                   validators=[InputRequired(message="Choose how it will be handled.")])
-    channel = SelectField("Channel", choices=options((c.value, c.label) for c in STAFF_CHANNELS),
+    topic_id = SelectField(_l("Topic"), coerce=int_or_none, validators=[InputRequired(message=_l("Choose a topic."))])
+    handling_mode_id = SelectField(_l("Handling mode (four handles)"), coerce=int_or_none,
+                                   validators=[InputRequired(message=_l("Choose how it will be handled."))])
+    channel = SelectField(_l("Channel"), choices=lambda: options((c.value, c.label) for c in STAFF_CHANNELS),
                           default=Channel.phone.value)
-    priority = SelectField("Priority", choices=options((p.value, p.label) for p in Priority),
+    priority = SelectField(_l("Priority"), choices=lambda: options((p.value, p.label) for p in Priority),
                            default=Priority.normal.value)
-    title = StringField("Title", filters=[strip], validators=[
-        DataRequired(message="Give the request a short title."),
-        Length(max=TITLE_MAX, message=f"Keep the title to {TITLE_MAX} characters or fewer."),
+    # Length fills in %(max)d itself.
+    title = StringField(_l("Title"), filters=[strip], validators=[
+        DataRequired(message=_l("Give the request a short title.")),
+        Length(max=TITLE_MAX, message=_l("Keep the title to %(max)d characters or fewer.")),
     ])
-    description = TextAreaField("Description", filters=[strip], validators=[
-        DataRequired(message="Describe what the enterprise needs."),
-        Length(max=TEXT_MAX, message=f"Keep the description to {TEXT_MAX} characters or fewer."),
+    description = TextAreaField(_l("Description"), filters=[strip], validators=[
+        DataRequired(message=_l("Describe what the enterprise needs.")),
+        Length(max=TEXT_MAX, message=_l("Keep the description to %(max)d characters or fewer.")),
     ])
-    assigned_officer_id = SelectField("Assign to", coerce=int_or_none, validators=[Optional()])
+    assigned_officer_id = SelectField(_l("Assign to"), coerce=int_or_none, validators=[Optional()])
     visit_id = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
 
     def __init__(self, *args, **kwargs):
@@ -57,50 +61,54 @@ class RequestForm(FlaskForm):
             .where(Enterprise.status != EnterpriseStatus.moved_out)
             .order_by(Enterprise.name)
         ).all()
-        self.enterprise_id.choices = options([(None, "— choose —")] + [(e.id, f"{e.name} · {e.uscc}") for e in enterprises])
+        self.enterprise_id.choices = options(
+            [(None, _("— choose —"))] + [(e.id, f"{e.name} · {e.uscc}") for e in enterprises]
+        )
         topics = db.session.execute(select(Topic.id, Topic.name).where(Topic.active.is_(True)).order_by(Topic.name)).all()
-        self.topic_id.choices = options([(None, "— choose —")] + [(t.id, t.name) for t in topics])
+        self.topic_id.choices = options([(None, _("— choose —"))] + [(t.id, t.name) for t in topics])
         modes = db.session.execute(
             select(HandlingMode.id, HandlingMode.name, HandlingMode.name_zh)
             .where(HandlingMode.active.is_(True)).order_by(HandlingMode.id)
         ).all()
         self.handling_mode_id.choices = options(
-            [(None, "— choose —")] + [(m.id, f"{m.name} ({m.name_zh})" if m.name_zh else m.name) for m in modes]
+            [(None, _("— choose —"))] + [(m.id, f"{m.name} ({m.name_zh})" if m.name_zh else m.name) for m in modes]
         )
         self.assigned_officer_id.choices = options(
-            [(None, "The enterprise's responsible officer")] + officer_choices()
+            [(None, _("The enterprise's responsible officer"))] + officer_choices()
         )
         self.visit: Visit | None = None
 
     def validate_enterprise_id(self, field):
         if field.data is None:
-            raise ValidationError("Choose the enterprise.")
+            raise ValidationError(_("Choose the enterprise."))
 
     def validate_topic_id(self, field):
         if field.data is None:
-            raise ValidationError("Choose a topic.")
+            raise ValidationError(_("Choose a topic."))
 
     def validate_handling_mode_id(self, field):
         if field.data is None:
-            raise ValidationError("Choose how it will be handled.")
+            raise ValidationError(_("Choose how it will be handled."))
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         # Here, not in validate_visit_id: Optional() skips that, and the check needs the enterprise.
         if self.visit_id.errors:  # tampered with: the visit page links here with a valid id
-            self.enterprise_id.errors = [*self.enterprise_id.errors,
-                                         "The visit this request was raised from is not valid; start again from the visit."]
+            self.enterprise_id.errors = [
+                *self.enterprise_id.errors,
+                _("The visit this request was raised from is not valid; start again from the visit."),
+            ]
         elif self.visit_id.data is not None:
             self.visit = db.session.get(Visit, self.visit_id.data)
             if self.visit is None:
                 self.enterprise_id.errors = [*self.enterprise_id.errors,
-                                             "The visit this request was raised from no longer exists."]
+                                             _("The visit this request was raised from no longer exists.")]
                 ok = False
             elif self.enterprise_id.data is not None and self.visit.enterprise_id != self.enterprise_id.data:
                 self.enterprise_id.errors = [
                     *self.enterprise_id.errors,
-                    f"This request is raised from the visit of {self.visit.visited_on.isoformat()} to "
-                    f"{self.visit.enterprise.name}; choose that enterprise.",
+                    _("This request is raised from the visit of %(date)s to %(name)s; choose that enterprise.",
+                      date=self.visit.visited_on.isoformat(), name=self.visit.enterprise.name),
                 ]
                 ok = False
         return ok
@@ -110,7 +118,7 @@ class VersionedForm(FlaskForm):
     """A form acting on one request: it carries the version of the request the page showed."""
 
     version = IntegerField(widget=HiddenInput(), validators=[
-        InputRequired(message="This form is missing the request's version; reload the page and try again."),
+        InputRequired(message=_l("This form is missing the request's version; reload the page and try again.")),
     ])
 
     def __init__(self, *args, id_prefix: str = "", **kwargs):
@@ -125,44 +133,44 @@ class VersionedForm(FlaskForm):
 
 #: What the text of each transition is, when it asks for one.
 NOTE_LABELS = {
-    "give_plan": "The plan: what will be done, by whom and by when",
-    "resolve": "What was done",
-    "return": "Reason, and the right channel for it",
-    "confirm": "Enterprise's comment (optional)",
+    "give_plan": _l("The plan: what will be done, by whom and by when"),
+    "resolve": _l("What was done"),
+    "return": _l("Reason, and the right channel for it"),
+    "confirm": _l("Enterprise's comment (optional)"),
 }
 
 
 class TransitionForm(VersionedForm):
     """One transition of the state machine, with its note (required where the transition needs one)."""
 
-    note = TextAreaField("Note (optional)", filters=[blank_to_none], validators=[
-        Length(max=TEXT_MAX, message=f"Keep the note to {TEXT_MAX} characters or fewer."),
+    note = TextAreaField(_l("Note (optional)"), filters=[blank_to_none], validators=[
+        Length(max=TEXT_MAX, message=_l("Keep the note to %(max)d characters or fewer.")),
     ])
 
     def __init__(self, *args, transition: Transition, **kwargs):
         super().__init__(*args, id_prefix=transition.name, **kwargs)
         self.transition = transition
-        self.note.label.text = NOTE_LABELS.get(transition.name, "Note (optional)")
+        self.note.label.text = NOTE_LABELS.get(transition.name, _("Note (optional)"))
         if transition.needs_text:
             # A new list: the validators given in the class are shared by every instance.
-            self.note.validators = [DataRequired(message=f"“{transition.label}” needs this note."),
+            self.note.validators = [DataRequired(message=_("“%(action)s” needs this note.", action=transition.label)),
                                     *self.note.validators]
             self.note.flags.required = True
 
 
-RATINGS = [(5, "5 · Very satisfied"), (4, "4 · Satisfied"), (3, "3 · Neutral"),
-           (2, "2 · Unsatisfied (reopens it)"), (1, "1 · Very unsatisfied (reopens it)")]
+RATINGS = [(5, _l("5 · Very satisfied")), (4, _l("4 · Satisfied")), (3, _l("3 · Neutral")),
+           (2, _l("2 · Unsatisfied (reopens it)")), (1, _l("1 · Very unsatisfied (reopens it)"))]
 
 
 class ConfirmForm(TransitionForm):
     """The enterprise's confirmation and rating (an officer records it when given by phone)."""
 
-    rating = SelectField("Rating", coerce=int_or_none, choices=options([(None, "— choose —")] + RATINGS),
-                         validators=[InputRequired(message="Choose a rating from 1 to 5.")])
+    rating = SelectField(_l("Rating"), coerce=int_or_none, choices=options([(None, _l("— choose —"))] + RATINGS),
+                         validators=[InputRequired(message=_l("Choose a rating from 1 to 5."))])
 
     def validate_rating(self, field):
         if field.data is None:
-            raise ValidationError("Choose a rating from 1 to 5.")
+            raise ValidationError(_("Choose a rating from 1 to 5."))
 
 
 def transition_form(transition: Transition, **kwargs) -> TransitionForm:
@@ -170,22 +178,22 @@ def transition_form(transition: Transition, **kwargs) -> TransitionForm:
 
 
 class NoteForm(VersionedForm):
-    text = TextAreaField("Note", filters=[strip], validators=[
-        DataRequired(message="Write the note."),
-        Length(max=TEXT_MAX, message=f"Keep the note to {TEXT_MAX} characters or fewer."),
+    text = TextAreaField(_l("Note"), filters=[strip], validators=[
+        DataRequired(message=_l("Write the note.")),
+        Length(max=TEXT_MAX, message=_l("Keep the note to %(max)d characters or fewer.")),
     ])
-    internal = BooleanField("Internal: staff only, never shown to the enterprise", default=True)
+    internal = BooleanField(_l("Internal: staff only, never shown to the enterprise"), default=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, id_prefix="note", **kwargs)
 
 
 class DispatchForm(VersionedForm):
-    departments = SelectMultipleField("Departments", coerce=int, validators=[
-        DataRequired(message="Choose at least one department."),
+    departments = SelectMultipleField(_l("Departments"), coerce=int, validators=[
+        DataRequired(message=_l("Choose at least one department.")),
     ])
-    note = TextAreaField("Instructions (optional)", filters=[blank_to_none], validators=[
-        Length(max=1000, message="Keep the instructions to 1000 characters or fewer."),
+    note = TextAreaField(_l("Instructions (optional)"), filters=[blank_to_none], validators=[
+        Length(max=1000, message=_l("Keep the instructions to %(max)d characters or fewer.")),
     ])
 
     def __init__(self, *args, exclude: list[int] | None = None, **kwargs):
@@ -199,9 +207,9 @@ class DispatchForm(VersionedForm):
 
 
 class EscalateForm(VersionedForm):
-    reason = TextAreaField("Reason", filters=[strip], validators=[
-        DataRequired(message="Say why the request is escalated."),
-        Length(max=2000, message="Keep the reason to 2000 characters or fewer."),
+    reason = TextAreaField(_l("Reason"), filters=[strip], validators=[
+        DataRequired(message=_l("Say why the request is escalated.")),
+        Length(max=2000, message=_l("Keep the reason to %(max)d characters or fewer.")),
     ])
 
     def __init__(self, *args, **kwargs):

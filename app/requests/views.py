@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -64,15 +65,15 @@ def queue():
     handler = current_user.role in HANDLERS
     scope = request.args.get("scope", "mine" if handler else "all")
     if scope == "mine" and handler:
-        return _render_queue("mine", "My queue", assigned_to=current_user.id)
-    return _render_queue("all", "All open requests")
+        return _render_queue("mine", _("My queue"), assigned_to=current_user.id)
+    return _render_queue("all", _("All open requests"))
 
 
 @bp.route("/escalations")
 @roles_required(ESCALATION_VIEWERS)
 def escalations():
     """The escalation queue: open requests at chief or leadership level, soonest due first."""
-    return _render_queue("escalations", "Escalations", levels=(Level.chief, Level.leadership))
+    return _render_queue("escalations", _("Escalations"), levels=(Level.chief, Level.leadership))
 
 
 # --- taking a request ----------------------------------------------------------------
@@ -114,8 +115,9 @@ def new():
             db.session.commit()
             due = {m.kind: local_time(m.due_at) for m in created.current_milestones()}
             flash(
-                f"Registered {created.reference}. Respond by {due[MilestoneKind.respond]}, on site by "
-                f"{due[MilestoneKind.on_site]}, solved or plan given by {due[MilestoneKind.solve]} (Asia/Shanghai).",
+                _("Registered %(reference)s. Respond by %(respond)s, on site by %(on_site)s, solved or plan given "
+                  "by %(solve)s (Asia/Shanghai).", reference=created.reference, respond=due[MilestoneKind.respond],
+                  on_site=due[MilestoneKind.on_site], solve=due[MilestoneKind.solve]),
                 "success",
             )
             return redirect(url_for("requests.detail", request_id=created.id))
@@ -182,15 +184,15 @@ def _milestone_status(m: Milestone, now: datetime, is_open: bool) -> tuple[str, 
     """(what the milestone's status says, its tone): on time, missed, breached, overdue, pending."""
     if m.met_at is not None:
         if m.met_at <= m.due_at:
-            return "On time", "ok"
-        return ("Missed: met late, breach recorded" if m.breached_at else "Missed: met late"), "overdue"
+            return _("On time"), "ok"
+        return (_("Missed: met late, breach recorded") if m.breached_at else _("Missed: met late")), "overdue"
     if m.breached_at is not None:
-        return "Breached", "overdue"
+        return _("Breached"), "overdue"
     if not is_open:
-        return "Not reached", "muted"
+        return _("Not reached"), "muted"
     if m.due_at < now:
-        return "Overdue", "overdue"
-    return "Pending", "pending"
+        return _("Overdue"), "overdue"
+    return _("Pending"), "pending"
 
 
 @bp.route("/<int:request_id>")
@@ -214,7 +216,9 @@ def _perform(sr: ServiceRequest, key: str, form: VersionedForm, offered: bool, c
     try:
         message = call()
         if not valid:  # the service let through what the form refused: never commit that
-            raise wf.WorkflowError(" ".join(e for errs in form.errors.values() for e in errs) or "Nothing was saved.")
+            # str(): a validator's message may be a lazy string.
+            raise wf.WorkflowError(" ".join(str(e) for errs in form.errors.values() for e in errs)
+                                   or _("Nothing was saved."))
         db.session.commit()
     except wf.WorkflowError as exc:
         db.session.rollback()
@@ -238,7 +242,8 @@ def act(request_id: int, action: str):
     def call() -> str:
         rating = form.rating.data if action == "confirm" else None
         wf.transition(sr, action, current_user, text=form.note.data, version=form.version.data, rating=rating)
-        return f"{t.label}: {sr.reference} is now {sr.state.label.lower()}."
+        return _("%(action)s: %(reference)s is now %(state)s.", action=t.label, reference=sr.reference,
+                 state=sr.state.label.lower())
 
     return _perform(sr, action, form, offered, call)
 
@@ -252,7 +257,7 @@ def note(request_id: int):
 
     def call() -> str:
         wf.add_note(sr, current_user, form.text.data, internal=form.internal.data, version=form.version.data)
-        return "Internal note added." if form.internal.data else "Note added."
+        return _("Internal note added.") if form.internal.data else _("Note added.")
 
     return _perform(sr, "note", form, _offered(sr)["note"], call)
 
@@ -268,7 +273,7 @@ def dispatch(request_id: int):
 
     def call() -> str:
         wf.dispatch(sr, current_user, departments, note=form.note.data, version=form.version.data)
-        return f"Dispatched to {', '.join(d.name for d in departments)}."
+        return _("Dispatched to %(departments)s.", departments=", ".join(d.name for d in departments))
 
     return _perform(sr, "dispatch", form, _offered(sr)["dispatch"], call)
 
@@ -282,6 +287,7 @@ def escalate(request_id: int):
 
     def call() -> str:
         wf.escalate(sr, current_user, form.reason.data, version=form.version.data)
-        return f"Escalated {sr.reference} to the {sr.level.label.lower()} level."
+        return _("Escalated %(reference)s to the %(level)s level.", reference=sr.reference,
+                 level=sr.level.label.lower())
 
     return _perform(sr, "escalate", form, _offered(sr)["escalate"], call)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
@@ -27,18 +28,18 @@ STAFF_ACTORS = frozenset({Role.officer, Role.chief})
 
 
 class WorkflowError(ValueError):
-    """An action refused: the message says why, for the user."""
+    """An action refused: the message says why, for the user (in the locale of the request)."""
 
 
 class StaleRequest(WorkflowError):
     def __init__(self):
-        super().__init__("This request was changed by someone else; reload the page and try again.")
+        super().__init__(_("This request was changed by someone else; reload the page and try again."))
 
 
 @dataclass(frozen=True)
 class Transition:
     name: str
-    label: str
+    label: str  # lazy: translated when shown
     sources: frozenset[State]
     target: State
     roles: frozenset[Role]
@@ -49,22 +50,22 @@ class Transition:
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in (
-        Transition("respond", "Respond", frozenset({State.submitted, State.reopened}), State.accepted,
+        Transition("respond", _l("Respond"), frozenset({State.submitted, State.reopened}), State.accepted,
                    STAFF_ACTORS, MilestoneKind.respond),
-        Transition("arrive", "Arrive on site", frozenset({State.accepted}), State.on_site,
+        Transition("arrive", _l("Arrive on site"), frozenset({State.accepted}), State.on_site,
                    STAFF_ACTORS, MilestoneKind.on_site),
-        Transition("give_plan", "Give a plan", frozenset({State.on_site}), State.plan_given,
+        Transition("give_plan", _l("Give a plan"), frozenset({State.on_site}), State.plan_given,
                    STAFF_ACTORS, MilestoneKind.solve, needs_text=True),
-        Transition("resolve", "Resolve", frozenset({State.on_site, State.plan_given}), State.resolved,
+        Transition("resolve", _l("Resolve"), frozenset({State.on_site, State.plan_given}), State.resolved,
                    STAFF_ACTORS, MilestoneKind.solve, needs_text=True),
-        Transition("confirm", "Confirm and rate", frozenset({State.resolved}), State.closed,
+        Transition("confirm", _l("Confirm and rate"), frozenset({State.resolved}), State.closed,
                    frozenset({Role.enterprise, Role.officer, Role.chief})),
-        Transition("return", "Return (wrong channel)", frozenset({State.submitted, State.accepted}), State.returned,
+        Transition("return", _l("Return (wrong channel)"), frozenset({State.submitted, State.accepted}), State.returned,
                    STAFF_ACTORS, needs_text=True),
     )
 }
 #: Not offered as a button: a rating of 1 or 2 reopens the request automatically.
-REOPEN = Transition("reopen", "Reopen", frozenset({State.closed}), State.reopened, frozenset({Role.enterprise}))
+REOPEN = Transition("reopen", _l("Reopen"), frozenset({State.closed}), State.reopened, frozenset({Role.enterprise}))
 
 
 # --- the clock ---------------------------------------------------------------------------
@@ -77,7 +78,7 @@ def policy_for(category: Category, topic_id: int) -> SLAPolicy:
     for key in keys:
         if key in found:
             return found[key]
-    raise WorkflowError("No default SLA policy is configured; an administrator must add one.")
+    raise WorkflowError(_("No default SLA policy is configured; an administrator must add one."))
 
 
 def milestone_deadlines(policy: SLAPolicy, staged: bool, start: datetime) -> dict[MilestoneKind, datetime]:
@@ -147,7 +148,7 @@ def create_request(
     """Register a request; its three milestones start now."""
     now = clock.now()
     if by.role is Role.enterprise and by.enterprise_id != enterprise.id:
-        raise WorkflowError("You can only file requests for your own enterprise.")
+        raise WorkflowError(_("You can only file requests for your own enterprise."))
     seq, reference = next_reference(now.astimezone(clock.LOCAL_TZ).year)
     request = ServiceRequest(
         reference=reference, year=now.astimezone(clock.LOCAL_TZ).year, seq=seq, enterprise=enterprise,
@@ -158,7 +159,7 @@ def create_request(
     db.session.add(request)
     _start_cycle(request, now)
     _event(request, by, EventKind.created, to_state=State.submitted, at=now,
-           text=f"Received by {channel.label.lower()}: {title}")
+           text=f"Received by {channel.english_label.lower()}: {title}")  # stored: English
     db.session.flush()
     return request
 
@@ -187,21 +188,21 @@ def transition(request: ServiceRequest, action: str, by: User, *, text: str | No
     """Make one transition of the state machine, if this state and this user's role allow it."""
     t = TRANSITIONS.get(action)
     if t is None:
-        raise WorkflowError(f"Unknown action “{action}”.")
+        raise WorkflowError(_("Unknown action “%(action)s”.", action=action))
     check_version(request, version)
     if by.role not in t.roles or not _may_touch(request, by):
-        raise WorkflowError(f"Your role ({by.role.label}) cannot “{t.label.lower()}” a request.")
+        raise WorkflowError(_("Your role (%(role)s) cannot “%(action)s” a request.",
+                              role=by.role.label, action=t.label.lower()))
     if request.state not in t.sources:
         allowed = ", ".join(s.label.lower() for s in sorted(t.sources, key=list(State).index))
-        raise WorkflowError(
-            f"Cannot “{t.label.lower()}” a request that is {request.state.label.lower()}: only when {allowed}."
-        )
+        raise WorkflowError(_("Cannot “%(action)s” a request that is %(state)s: only when %(allowed)s.",
+                              action=t.label.lower(), state=request.state.label.lower(), allowed=allowed))
     if t.needs_text and not (text and text.strip()):
-        raise WorkflowError(f"“{t.label}” needs a note saying what was done or why.")
+        raise WorkflowError(_("“%(action)s” needs a note saying what was done or why.", action=t.label))
     if action == "confirm" and rating is None:
-        raise WorkflowError("Give a rating from 1 to 5 to confirm.")
+        raise WorkflowError(_("Give a rating from 1 to 5 to confirm."))
     if action == "confirm" and not 1 <= rating <= 5:  # checked before anything changes
-        raise WorkflowError("A rating is from 1 to 5.")
+        raise WorkflowError(_("A rating is from 1 to 5."))
     now = clock.now()
     source = request.state
     request.state = t.target
@@ -249,13 +250,13 @@ def _rate(request: ServiceRequest, by: User, rating: int, comment: str | None, n
 def add_note(request: ServiceRequest, by: User, text: str, *, internal: bool, version: int | None = None) -> None:
     """A note on the timeline; internal notes are never shown to the enterprise."""
     if not text or not text.strip():
-        raise WorkflowError("A note cannot be empty.")
+        raise WorkflowError(_("A note cannot be empty."))
     if by.role is Role.enterprise:
         if not _may_touch(request, by):
-            raise WorkflowError("You can only comment on your own enterprise's requests.")
+            raise WorkflowError(_("You can only comment on your own enterprise's requests."))
         internal = False
     elif by.role not in STAFF_ACTORS:
-        raise WorkflowError(f"Your role ({by.role.label}) cannot add notes.")
+        raise WorkflowError(_("Your role (%(role)s) cannot add notes.", role=by.role.label))
     _event(request, by, EventKind.comment if by.role is Role.enterprise else EventKind.note,
            text=text.strip(), internal=internal)
     db.session.flush()
@@ -266,12 +267,12 @@ def dispatch(request: ServiceRequest, by: User, departments: list[Department], n
     """Dispatch an open request to departments (joint handling): an event, not a state."""
     check_version(request, version)
     if by.role is not Role.chief:
-        raise WorkflowError("Only the chief liaison dispatches requests to departments.")
+        raise WorkflowError(_("Only the chief liaison dispatches requests to departments."))
     if request.state not in {State.accepted, State.on_site, State.plan_given}:
-        raise WorkflowError(f"Cannot dispatch a request that is {request.state.label.lower()}.")
+        raise WorkflowError(_("Cannot dispatch a request that is %(state)s.", state=request.state.label.lower()))
     new = [d for d in departments if d not in request.departments]
     if not new:
-        raise WorkflowError("Choose at least one department it has not been dispatched to yet.")
+        raise WorkflowError(_("Choose at least one department it has not been dispatched to yet."))
     request.departments.extend(new)
     # Only the association rows change: make the flush UPDATE the request row too, so the version
     # is checked and moves on (a concurrent dispatch is then refused, not a duplicate-key 500).
@@ -286,16 +287,17 @@ def escalate(request: ServiceRequest, by: User, reason: str, version: int | None
     """Move an open request one step up the ladder officer → chief → leadership, by hand."""
     check_version(request, version)
     if by.role not in STAFF_ACTORS:
-        raise WorkflowError(f"Your role ({by.role.label}) cannot escalate requests.")
+        raise WorkflowError(_("Your role (%(role)s) cannot escalate requests.", role=by.role.label))
     if request.state not in {State.submitted, State.accepted, State.on_site, State.plan_given, State.reopened}:
-        raise WorkflowError(f"Cannot escalate a request that is {request.state.label.lower()}.")
+        raise WorkflowError(_("Cannot escalate a request that is %(state)s.", state=request.state.label.lower()))
     if request.level is Level.leadership:
-        raise WorkflowError("This request is already with leadership.")
+        raise WorkflowError(_("This request is already with leadership."))
     if not reason or not reason.strip():
-        raise WorkflowError("Say why the request is escalated.")
+        raise WorkflowError(_("Say why the request is escalated."))
     old, request.level = request.level, request.level.up()
-    _event(request, by, EventKind.escalation, internal=True,
-           text=f"Escalated from {old.label.lower()} to {request.level.label.lower()}: {reason.strip()}")
+    _event(request, by, EventKind.escalation, internal=True,  # stored: English
+           text=f"Escalated from {old.english_label.lower()} to {request.level.english_label.lower()}: "
+                f"{reason.strip()}")
     _flush()
 
 

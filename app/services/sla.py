@@ -43,12 +43,13 @@ request_events = RequestEvent.__table__
 
 def breach_text(kind: MilestoneKind) -> str:
     """The timeline text of a breach event, e.g. 'Missed: on site'."""
-    return f"Missed: {kind.label.lower()}"
+    return f"Missed: {kind.english_label.lower()}"  # stored: English whatever the reader's language
 
 
 def escalation_text(old: Level, new: Level) -> str:
     """The timeline text of one automatic step up the ladder."""
-    return f"Escalated automatically from {old.label.lower()} to {new.label.lower()} after a missed milestone"
+    return (f"Escalated automatically from {old.english_label.lower()} to {new.english_label.lower()} "
+            "after a missed milestone")  # stored: English whatever the reader's language
 
 
 def scan_breaches(now: datetime | None = None) -> int:

@@ -9,6 +9,9 @@
  * the allowed time (due - start) remains; red (countdown-overdue) "overdue 3:05" once past due,
  * and red throughout when data-breached is set. data-now is the server's time when the page was
  * made, so a browser whose clock is wrong still counts from the right time.
+ *
+ * The words come from the page, in its language: data-text-left="{time} left",
+ * data-text-overdue="overdue {time}" and data-text-days="{days}d {hours}h" (English when absent).
  */
 (function () {
   "use strict";
@@ -24,15 +27,27 @@
     return (n < 10 ? "0" : "") + n;
   }
 
+  // "{time} left" with values = {time: "4:12"} gives "4:12 left".
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (whole, name) {
+      return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+    });
+  }
+
+  function words(el, name, english) {
+    var text = el.getAttribute("data-text-" + name);
+    return text && text.indexOf("{") !== -1 ? text : english;
+  }
+
   // Same shapes as span() on the server: m:ss, h:mm:ss, or "3d 4h" beyond a day.
-  function span(seconds) {
+  function span(seconds, daysText) {
     var s = Math.abs(seconds);
     var days = Math.floor(s / 86400);
     var hours = Math.floor((s % 86400) / 3600);
     var minutes = Math.floor((s % 3600) / 60);
     var secs = s % 60;
     if (days) {
-      return days + "d " + hours + "h";
+      return fill(daysText, {days: days, hours: hours});
     }
     if (hours) {
       return hours + ":" + pad(minutes) + ":" + pad(secs);
@@ -49,7 +64,10 @@
       due: due,
       allowed: due - start,
       skew: isNaN(serverNow) ? 0 : serverNow - Date.now(),
-      breached: el.hasAttribute("data-breached")
+      breached: el.hasAttribute("data-breached"),
+      left: words(el, "left", "{time} left"),
+      overdue: words(el, "overdue", "overdue {time}"),
+      days: words(el, "days", "{days}d {hours}h")
     };
   }).filter(function (t) {
     return !isNaN(t.due) && !isNaN(t.allowed);
@@ -68,10 +86,10 @@
       var text;
       var tone;
       if (remaining < 0) {
-        text = "overdue " + span(Math.floor(-remaining));
+        text = fill(t.overdue, {time: span(Math.floor(-remaining), t.days)});
         tone = "countdown-overdue";
       } else {
-        text = span(Math.floor(remaining)) + " left";
+        text = fill(t.left, {time: span(Math.floor(remaining), t.days)});
         tone = remaining < t.allowed / 5000 ? "countdown-soon" : "countdown-ok";
       }
       if (t.breached) {
