@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Blueprint, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from app import clock
@@ -27,9 +27,9 @@ SHORT_UNITS = {
 }
 
 RATE_LABELS = {
-    MilestoneKind.respond: "Responded on time",
-    MilestoneKind.on_site: "On site on time",
-    MilestoneKind.solve: "Solved or plan on time",
+    MilestoneKind.respond: _l("Responded on time"),
+    MilestoneKind.on_site: _l("On site on time"),
+    MilestoneKind.solve: _l("Solved or plan on time"),
 }
 
 
@@ -100,9 +100,9 @@ def _charts(tax_figures: fig.TaxFigures | None, service: fig.ServiceFigures, tre
             "type": "line", "format": "rmb", "units": units,
             "labels": [p.month for p in tax_figures.trend],
             "series": [
-                {"label": f"12 months to {m}", "data": [float(p.total_tax) for p in tax_figures.trend],
+                {"label": _("12 months to %(month)s", month=m), "data": [float(p.total_tax) for p in tax_figures.trend],
                  "color": "brand"},
-                {"label": "Same month a year earlier", "data": [float(p.last_year) for p in tax_figures.trend],
+                {"label": _("Same month a year earlier"), "data": [float(p.last_year) for p in tax_figures.trend],
                  "color": "grey", "dashed": True},
             ],
         }
@@ -110,20 +110,20 @@ def _charts(tax_figures: fig.TaxFigures | None, service: fig.ServiceFigures, tre
             "type": "hbar", "format": "rmb", "units": units,
             "labels": [b.name for b in tax_figures.top],
             "links": [url_for("registry.building_detail", building_id=b.id) for b in tax_figures.top],
-            "series": [{"label": f"Tax, year to date {m}", "data": [float(b.ytd_tax) for b in tax_figures.top],
+            "series": [{"label": _("Tax, year to date %(month)s", month=m), "data": [float(b.ytd_tax) for b in tax_figures.top],
                         "color": "brand"}],
         }
     charts["topics"] = {
         "type": "hbar", "format": "int",
         "labels": [name for name, _ in topics],
-        "series": [{"label": f"Requests received in {service.period}", "data": [n for _, n in topics],
+        "series": [{"label": _("Requests received in %(month)s", month=service.period), "data": [n for _, n in topics],
                     "color": "blue"}],
     }
     charts["on_time"] = {
         "type": "line", "format": "pct",
         "labels": [f.period.month for f in trend],
         "series": [
-            {"label": RATE_LABELS[kind], "data": [_fraction(f.rate(kind)) for f in trend], "color": color}
+            {"label": str(RATE_LABELS[kind]), "data": [_fraction(f.rate(kind)) for f in trend], "color": color}
             for kind, color in zip(MilestoneKind, ("blue", "amber", "brand"), strict=True)
         ],
     }
