@@ -54,7 +54,7 @@ translations-compile: $(MO_FILES)
 # Extract every wrapped string (babel.cfg says where), merge into each language's .po, compile,
 # and say how much is left to translate.
 translations: venv
-	$(PYBABEL) -q extract -F babel.cfg --sort-by-file --add-location=file --no-wrap \
+	$(PYBABEL) -q extract -F babel.cfg --sort-by-file --add-location=file --no-wrap --ignore-dirs='.* __pycache__' \
 		--project="Business District Butler" --copyright-holder="Jing'an Temple Sub-district Office" \
 		-o $(POT) .
 	$(PYBABEL) -q update -i $(POT) -d $(TRANSLATIONS) --no-wrap --ignore-obsolete --ignore-pot-creation-date --previous

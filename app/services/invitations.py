@@ -185,7 +185,7 @@ def send_invitation_mail(invitation: Invitation, link: str) -> bool:
             "portal for %(enterprise)s.", officer=invitation.invited_by.name, enterprise=invitation.enterprise.name)
         + "\n\n"
         + _("Set your password here (the link works once, until %(until)s Asia/Shanghai):",
-            until=f"{invitation.expires_at.astimezone(clock.LOCAL_TZ):%Y-%m-%d %H:%M}")
+            until=invitation.expires_at.astimezone(clock.LOCAL_TZ).strftime("%Y-%m-%d %H:%M"))
         + f"\n{link}\n"
     )
     try:

@@ -171,8 +171,9 @@ def limit_problems(limits: dict[str, int | None]) -> dict[str, str]:
             if value is None:
                 problems[name] = _("Give a whole number of minutes.") if minutes else _("Give a whole number of days.")
             elif not 1 <= value <= top:
-                problems[name] = (_("Must be a whole number of minutes from 1 to %(top)s.", top=f"{top:,}") if minutes
-                                  else _("Must be a whole number of days from 1 to %(top)s.", top=f"{top:,}"))
+                most = format(top, ",")
+                problems[name] = (_("Must be a whole number of minutes from 1 to %(top)s.", top=most) if minutes
+                                  else _("Must be a whole number of days from 1 to %(top)s.", top=most))
         for earlier, later in pairwise(fields):
             a, b = limits.get(earlier), limits.get(later)
             if earlier in problems or later in problems or a is None or b is None:
