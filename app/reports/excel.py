@@ -90,7 +90,19 @@ def is_missing(value: Any) -> bool:
 
 def display_width(text: str) -> int:
     """Characters as Excel shows them: CJK (wide) characters take two."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _number_width(kind: str, number: float) -> int:
+    if kind == "rmb":
+        return len(f"¥{number:,.2f}")
+    if kind == "pct":
+        return len(f"{number:.1%}")
+    if kind == "int":
+        return len(f"{number:,.0f}")
+    return len(f"{number:,.2f}")
 
 
 class Book:
@@ -104,6 +116,9 @@ class Book:
                 "strings_to_urls": False,
                 "strings_to_numbers": False,
                 "remove_timezone": True,
+                # Rows are written in order (every sheet is written top to bottom), so each row
+                # goes to disk when the next begins: memory stays flat however long a sheet is.
+                "constant_memory": True,
             },
         )
         add = self.wb.add_format
@@ -169,6 +184,53 @@ class Book:
             raise ValueError(f"Not a valid sheet name: {name!r}")
         return self.wb.add_worksheet(name)
 
+    def _prepare(self, ws: Worksheet, series: pd.Series, kind: str) -> tuple[list, int]:
+        """A column's cells as (write method, value, format), None where empty, and its width."""
+        out: list = []
+        width = 0
+        string, number_, when = ws.write_string, ws.write_number, ws.write_datetime
+        if kind in ("rmb", "pct", "int", "num"):
+            fmt, na = self.formats[kind], self.formats["na"]
+            low = high = None
+            for value in series.tolist():
+                if is_missing(value):
+                    out.append(None)
+                elif isinstance(value, str):  # "n/a" and the like
+                    out.append((string, value, na))
+                    width = max(width, len(value))
+                else:
+                    number = float(value)
+                    out.append((number_, number, fmt))
+                    low = number if low is None or number < low else low
+                    high = number if high is None or number > high else high
+            if high is not None:
+                width = max(width, _number_width(kind, high), _number_width(kind, low))
+            return out, width
+        if kind in ("date", "datetime"):
+            fmt = self.formats[kind]
+            for value in series.tolist():
+                if is_missing(value):
+                    out.append(None)
+                elif isinstance(value, (date, datetime)):
+                    if isinstance(value, datetime) and value.tzinfo is not None:
+                        value = value.astimezone(LOCAL_TZ).replace(tzinfo=None)
+                    out.append((when, value, fmt))
+                    width = max(width, 16 if kind == "datetime" else 10)
+                else:
+                    text = str(getattr(value, "value", value))
+                    out.append((string, text, self.formats["text_quoted"] if text.startswith(FORMULA_START) else None))
+                    width = max(width, display_width(text))
+            return out, width
+        quoted = self.formats["text_quoted"]
+        for value in series.tolist():
+            if is_missing(value):
+                out.append(None)
+                continue
+            text = str(getattr(value, "value", value))
+            out.append((string, text, quoted if text.startswith(FORMULA_START) else None))
+            width = max(width, display_width(text))
+        return out, width
+
     def table(self, ws: Worksheet, frame: pd.DataFrame, columns: Sequence[Col], *, first_row: int = 0,
               empty_note: str | None = None, freeze: bool = True, widths: dict[int, int] | None = None
               ) -> Table:
@@ -186,14 +248,17 @@ class Book:
             row += 1
             ws.write_string(row, 0, empty_note or _("No data for this month."), self.formats["note"])
         else:
-            keys = [c.key for c in columns]
-            kinds = [c.kind for c in columns]
-            for record in frame[keys].itertuples(index=False, name=None):
+            # Column by column: each value converted once and the widths measured over the column
+            # (not per cell); then written row by row, in order, as constant-memory mode needs.
+            prepared = [self._prepare(ws, frame[column.key], column.kind) for column in columns]
+            for c, (_cells, width) in enumerate(prepared):
+                widths[c] = max(widths.get(c, 0), width)
+            cells = [p[0] for p in prepared]
+            for values in zip(*cells):
                 row += 1
-                for c, (value, kind) in enumerate(zip(record, kinds)):
-                    width = self.write(ws, row, c, value, kind)
-                    if width > widths.get(c, 0):
-                        widths[c] = width
+                for c, cell in enumerate(values):
+                    if cell is not None:
+                        cell[0](row, c, cell[1], cell[2])
         self.fit(ws, widths)
         data_first = first_row + 1
         return Table(ws.name, data_first, row if not frame.empty else data_first - 1, tuple(c.key for c in columns))

@@ -89,6 +89,25 @@ def _percent(fraction: Decimal) -> str:
     return f"{fraction * 100:.1f} %"
 
 
+def _candidates(ents: pd.DataFrame, period: Period, months: queries.TaxMonths, breached: pd.Index,
+                visits: pd.Series) -> pd.DataFrame:
+    """The active enterprises that may carry a flag, found column-wise so that only they are looked
+    at one by one (a few thousand of twenty thousand). A superset: flag_reasons decides each flag."""
+    mask = ents["id"].isin(breached)
+    if len(months.recent) == DROP_MONTHS:
+        down = pd.Series(True, index=ents.index)
+        for k in range(DROP_MONTHS):
+            now, before = ents[f"tax_m{k}"], ents[f"tax_ly{k}"]
+            down &= (before > 0).astype(bool) & (now <= before * (1 - TAX_DROP)).astype(bool)
+        mask |= down
+    last = ents["id"].map(visits)
+    cutoff = period.last_day - timedelta(days=VISIT_DAYS)
+    stale = last.map(lambda d: d is None or pd.isna(d) or d <= cutoff).astype(bool)
+    mask |= ents["key_tier"].isin(KEY_TIERS) & stale
+    mask |= ents["relocation_intent_on"].map(lambda d: _on_or_before(d, period.last_day)).astype(bool)
+    return ents[ents["active_end"] & mask]
+
+
 def flag_reasons(ents: pd.DataFrame, period: Period, months: queries.TaxMonths) -> pd.DataFrame:
     """The at-risk list: enterprises active at the end of the period with at least one flag, each with its reason.
 
@@ -99,8 +118,20 @@ def flag_reasons(ents: pd.DataFrame, period: Period, months: queries.TaxMonths) 
     recent = months.recent
     check_tax = len(recent) == DROP_MONTHS
     visit_cutoff = period.last_day - timedelta(days=VISIT_DAYS)
+    # Each text translated once, then filled per enterprise (gettext per row costs more than the rest).
+    texts = {
+        "tax": _("Tax down year on year in each of the last %(num)d months (%(detail)s)"),
+        "one_request": _("1 open request with a missed deadline (%(first)s)"),
+        "visited": _("%(tier)s enterprise not visited in %(days)d days (last visit %(date)s)"),
+        "never": _("%(tier)s enterprise not visited in %(days)d days (never visited)"),
+        "intent_note": _("Relocation intent recorded %(date)s: %(note)s"),
+        "intent": _("Relocation intent recorded %(date)s"),
+    }
+    tiers = {tier.value: str(key_tier_label(tier)) for tier in KeyTier}
+    yes, separator = _("Yes"), _("; ")
+    plurals: dict[int, str] = {}  # open-request count -> its sentence, with %(first)s still to fill
     rows = []
-    for e in ents[ents["active_end"]].itertuples(index=False):
+    for e in _candidates(ents, period, months, breached.index, visits).itertuples(index=False):
         reasons, flags = [], dict.fromkeys(FLAGS, False)
         drops = []
         for k in range(DROP_MONTHS if check_tax else 0):
@@ -110,42 +141,39 @@ def flag_reasons(ents: pd.DataFrame, period: Period, months: queries.TaxMonths) 
         if check_tax and len(drops) == DROP_MONTHS:
             flags["flag_tax"] = True
             detail = ", ".join(f"{mon} −{_percent(d)}" for mon, d in reversed(drops))
-            reasons.append(_("Tax down year on year in each of the last %(num)d months (%(detail)s)",
-                             num=DROP_MONTHS, detail=detail))
+            reasons.append(texts["tax"] % {"num": DROP_MONTHS, "detail": detail})
         if e.id in breached.index:
             count, first = int(breached.at[e.id, "open_breached"]), breached.at[e.id, "first_reference"]
             flags["flag_request"] = True
             if count == 1:
-                reasons.append(_("1 open request with a missed deadline (%(first)s)", first=first))
+                reasons.append(texts["one_request"] % {"first": first})
             else:
-                reasons.append(ngettext("%(num)d open request with a missed deadline (%(first)s and others)",
-                                        "%(num)d open requests with a missed deadline (%(first)s and others)",
-                                        count, first=first))
+                if count not in plurals:
+                    plurals[count] = ngettext("%(num)d open request with a missed deadline (%(first)s and others)",
+                                              "%(num)d open requests with a missed deadline (%(first)s and others)",
+                                              count, first="%(first)s")
+                reasons.append(plurals[count] % {"first": first})
         if e.key_tier in KEY_TIERS:
             last = visits.get(e.id)
             if last is None or pd.isna(last) or last <= visit_cutoff:
                 flags["flag_visit"] = True
-                tier = key_tier_label(KeyTier(e.key_tier))
+                values = {"tier": tiers[e.key_tier], "days": VISIT_DAYS}
                 if last is not None and not pd.isna(last):
-                    day = last.strftime("%Y-%m-%d")
-                    reasons.append(_("%(tier)s enterprise not visited in %(days)d days (last visit %(date)s)",
-                                     tier=tier, days=VISIT_DAYS, date=day))
+                    reasons.append(texts["visited"] % {**values, "date": last.strftime("%Y-%m-%d")})
                 else:
-                    reasons.append(_("%(tier)s enterprise not visited in %(days)d days (never visited)",
-                                     tier=tier, days=VISIT_DAYS))
+                    reasons.append(texts["never"] % values)
         if _on_or_before(e.relocation_intent_on, period.last_day):
             flags["flag_intent"] = True
             note = (e.relocation_intent_note or "").strip()
             when = f"{e.relocation_intent_on:%Y-%m-%d}"
-            reasons.append(_("Relocation intent recorded %(date)s: %(note)s", date=when, note=note) if note
-                           else _("Relocation intent recorded %(date)s", date=when))
+            reasons.append(texts["intent_note"] % {"date": when, "note": note} if note
+                           else texts["intent"] % {"date": when})
         if reasons:
-            yes = _("Yes")
             rows.append({
                 "id": e.id, "name": e.name, "name_zh": e.name_zh, "uscc": e.uscc, "building": e.building,
-                "key_tier": key_tier_label(KeyTier(e.key_tier)) if e.key_tier else "", "ytd_tax": e.ytd_tax,
+                "key_tier": tiers.get(e.key_tier, ""), "ytd_tax": e.ytd_tax,
                 "flags": len(reasons), **{k: yes if v else "" for k, v in flags.items()},
-                "reasons": _("; ").join(reasons),
+                "reasons": separator.join(reasons),
             })
     columns = ["id", "name", "name_zh", "uscc", "building", "key_tier", "ytd_tax", "flags", *FLAGS, "reasons"]
     frame = pd.DataFrame(rows, columns=columns)

@@ -85,7 +85,7 @@ def collect(period: Period) -> ServiceSection:
     on_time = pd.DataFrame(rows)
 
     breaches = queries.breached_milestones(period)
-    breaches["milestone"] = breaches["kind"].map(lambda v: milestone_label(MilestoneKind(v)))
+    breaches["milestone"] = breaches["kind"].map(_milestone_labels())
     not_met = _("not met")
     breaches["met"] = breaches["met_at"].map(lambda v: v if v is not None and not pd.isna(v) else not_met)
 
@@ -101,6 +101,11 @@ def collect(period: Period) -> ServiceSection:
     return section
 
 
+def _milestone_labels() -> dict[str, str]:
+    """Milestone kind -> its label, translated once per report rather than once per row."""
+    return {kind.value: str(milestone_label(kind)) for kind in MilestoneKind}
+
+
 def _open_and_overdue(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per request, its overdue milestones named."""
     columns = ["reference", "enterprise", "topic", "state_label", "received_at", "overdue_milestones", "title"]
@@ -108,9 +113,9 @@ def _open_and_overdue(rows: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     grouped = rows.groupby("request_id", sort=False)
     frame = grouped.first()
-    frame["overdue_milestones"] = grouped["kind"].agg(
-        lambda kinds: ", ".join(milestone_label(MilestoneKind(k)) for k in dict.fromkeys(kinds)))
-    frame["state_label"] = frame["state"].map(lambda v: str(State(v).label))
+    labels = _milestone_labels()
+    frame["overdue_milestones"] = grouped["kind"].agg(lambda kinds: ", ".join(labels[k] for k in dict.fromkeys(kinds)))
+    frame["state_label"] = frame["state"].map({s.value: str(s.label) for s in State})
     return frame[columns].reset_index(drop=True)
 
 
