@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import bindparam, case, func, literal, select
+from sqlalchemy import bindparam, case, func, literal, select, true
 
 from app.extensions import db
 from app.models import (
     OPEN_STATES, Building, BuildingTaxMonth, Enterprise, EventKind, Milestone, MilestoneKind, RequestEvent,
-    ServiceMonth, ServiceRequest, TaxTier, Topic,
+    ServiceMonth, ServiceRequest, TaxRecord, TaxTier, Topic,
 )
 from app.models.types import ZERO
 from app.reports.period import Period, shift
@@ -151,8 +151,8 @@ class Stability:
         return _rate(self.stayed, self.base)
 
 
-def stability(period: Period) -> Stability:
-    """The retention report's stability rate (app.reports.retention.classify) as one count over enterprises."""
+def _stability_query(period: Period):
+    """One row: base, stayed — the retention report's stability rate (app.reports.retention.classify)."""
     e, jan1, end = Enterprise, period.year_first_day, period.last_day
     # No date: in the district since before records go, and not moved out.
     in_base = ((e.moved_in_on.is_(None) | (e.moved_in_on < jan1))
@@ -160,8 +160,13 @@ def stability(period: Period) -> Stability:
     active_end = ((e.moved_in_on.is_(None) | (e.moved_in_on <= end))
                   & (e.moved_out_on.is_(None) | (e.moved_out_on > end)))
     stayed = in_base & active_end & e.registered_in_district.is_(True)
-    row = db.session.execute(select(func.count(case((in_base, 1))), func.count(case((stayed, 1))))).one()
-    return Stability(period, base=row[0], stayed=row[1])
+    return select(func.count(case((in_base, 1))).label("base"), func.count(case((stayed, 1))).label("stayed"))
+
+
+def stability(period: Period) -> Stability:
+    """The stability rate at the end of the month (one count over the enterprises, index only)."""
+    row = db.session.execute(_stability_query(period)).one()
+    return Stability(period, base=row.base, stayed=row.stayed)
 
 
 # --------------------------------------------------------------------------- service
@@ -227,8 +232,19 @@ def _received(periods: list[Period], now: datetime) -> list[int]:
     return list(db.session.execute(_RECEIVED, params).one())
 
 
-def _compute(period: Period, when: datetime, received: int) -> ServiceFigures:
-    """One month's on-time counts and ratings, as the service report counts them (two statements)."""
+def _ratings_query(period: Period, when: datetime):
+    """One row: ratings, satisfied — the ratings given in the month up to `when`, and those of 4 or 5."""
+    ev = RequestEvent
+    # The kind as a literal in the SQL, so that the partial index of rating events is used in any plan.
+    rating = literal(EventKind.rating, ev.kind.type, literal_execute=True)
+    return (
+        select(func.count().label("ratings"), func.count(case((ev.rating >= 4, 1))).label("satisfied"))
+        .where(ev.kind == rating, ev.rating.is_not(None), ev.at >= period.start, ev.at < when)
+    )
+
+
+def _compute(period: Period, when: datetime, received: int, ratings: tuple[int, int] | None = None) -> ServiceFigures:
+    """One month's on-time counts and ratings, as the service report counts them (one or two statements)."""
     r, m = ServiceRequest, Milestone
     classified = (
         select(m.kind.label("kind"), outcome_as_of(m, when).label("outcome"))
@@ -241,25 +257,25 @@ def _compute(period: Period, when: datetime, received: int) -> ServiceFigures:
         select(classified.c.kind, classified.c.outcome, func.count()).group_by(classified.c.kind, classified.c.outcome)
     ):
         figures.outcomes.setdefault(MilestoneKind(kind), {})[outcome] = n
-    ev = RequestEvent
-    # The kind as a literal in the SQL, so that the partial index of rating events is used in any plan.
-    rating = literal(EventKind.rating, ev.kind.type, literal_execute=True)
-    figures.ratings, figures.satisfied = db.session.execute(
-        select(func.count(), func.count(case((ev.rating >= 4, 1))))
-        .where(ev.kind == rating, ev.rating.is_not(None), ev.at >= period.start, ev.at < when)
-    ).one()
+    figures.ratings, figures.satisfied = ratings or tuple(db.session.execute(_ratings_query(period, when)).one())
     return figures
 
 
-def service_trend(period: Period, now: datetime) -> tuple[list[ServiceFigures], bool]:
+def trend_periods(period: Period) -> list[Period]:
+    return [Period(m) for m in period.trailing(TREND_MONTHS)]
+
+
+def service_trend(period: Period, now: datetime, head: Headline | None = None) -> tuple[list[ServiceFigures], bool]:
     """The service figures of the 12 months ending with `period` (oldest first), and whether any
     ended month's figures were stored (the caller commits).
 
     An ended month's figures are read from service_months when its stored number of requests still
     matches the requests table; otherwise (first view, or history loaded since) computed and stored.
+    `head` (headline() for the same month and now) brings the counts of requests and the running
+    month's ratings, read with the other single figures.
     """
-    periods = [Period(m) for m in period.trailing(TREND_MONTHS)]
-    received = _received(periods, now)
+    periods = trend_periods(period)
+    received = head.received if head is not None else _received(periods, now)
     kept = {row.month: row for row in db.session.scalars(
         select(ServiceMonth).where(ServiceMonth.month.in_([p.month for p in periods])))}
     out, stored = [], False
@@ -269,7 +285,8 @@ def service_trend(period: Period, now: datetime) -> tuple[list[ServiceFigures], 
         if ended and row is not None and row.received == n:
             out.append(ServiceFigures.from_stored(p, row))
             continue
-        figures = _compute(p, as_of(p, now), n)
+        running = head.ratings if head is not None and p == periods[-1] else None
+        figures = _compute(p, as_of(p, now), n, running)
         if ended:
             summaries.store_service_month(p.month, figures.stored_values(), now)
             stored = True
@@ -295,14 +312,62 @@ class OpenNow:
     breached: int
 
 
-def open_now(now: datetime) -> OpenNow:
-    """Open requests now, and those with a breached milestone (the request queue's breached filter).
+def _open_query(now: datetime):
+    """One row: open, breached — open requests now, and those with a breached milestone (the request
+    queue's breached filter).
 
     One pass over the open requests, the condition tested for each (an index lookup of its current
     milestones): as a WHERE clause PostgreSQL would hash-join every breached milestone ever instead.
     """
-    r = ServiceRequest
-    row = db.session.execute(
-        select(func.count(), func.count(case((breached_condition(now), 1)))).where(r.state.in_(OPEN_STATES))
-    ).one()
-    return OpenNow(open=row[0], breached=row[1])
+    return (
+        select(func.count().label("open"), func.count(case((breached_condition(now), 1))).label("breached"))
+        .where(ServiceRequest.state.in_(OPEN_STATES))
+    )
+
+
+def open_now(now: datetime) -> OpenNow:
+    row = db.session.execute(_open_query(now)).one()
+    return OpenNow(open=row.open, breached=row.breached)
+
+
+# --------------------------------------------------------------------------- one statement for the single figures
+
+
+@dataclass
+class Headline:
+    """The figures that are one number each, read in one statement (each round trip costs, the more
+    so on a busy machine)."""
+
+    latest_tax_month: str | None
+    stability: Stability
+    live: OpenNow
+    received: list[int]  # requests received in each month of the trend
+    ratings: tuple[int, int]  # (ratings, satisfied) given in the trend's last month up to its as-of
+
+
+def headline(period: Period, now: datetime) -> Headline:
+    """The latest month with tax data, the stability rate, the open requests now, the requests
+    received in each of the 12 months to `period` and the ratings of `period`: one statement."""
+    periods = trend_periods(period)
+    params = {}
+    for i, p in enumerate(periods):
+        params[f"start{i}"], params[f"end{i}"] = p.start, as_of(p, now)
+    parts = [
+        # app.services.tax.latest_month(), here as part of the one statement
+        select(func.max(TaxRecord.month).label("latest")).subquery("latest"),
+        _stability_query(period).subquery("stability"),
+        _open_query(now).subquery("live"),
+        _RECEIVED.subquery("received"),
+        _ratings_query(periods[-1], as_of(periods[-1], now)).subquery("ratings"),
+    ]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined.join(part, true())  # one row each: no cartesian-product warning, one row out
+    row = db.session.execute(select(*[c for part in parts for c in part.c]).select_from(joined), params).one()
+    return Headline(
+        latest_tax_month=row.latest,
+        stability=Stability(period, base=row.base, stayed=row.stayed),
+        live=OpenNow(open=row.open, breached=row.breached),
+        received=[row._mapping[f"m{i}"] for i in range(len(periods))],
+        ratings=(row.ratings, row.satisfied),
+    )

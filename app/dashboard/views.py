@@ -15,7 +15,6 @@ from app.models import MilestoneKind, TaxTier
 from app.permissions import LEADERSHIP, roles_required
 from app.reports.period import Period, PeriodError
 from app.reports.tax import growth
-from app.services import tax
 from app.services.reports import check_period, current_month
 
 bp = Blueprint("dashboard", __name__)
@@ -68,21 +67,20 @@ def index():
             chosen = check_period(request.args["month"])
         except PeriodError as exc:
             error = str(exc)
-    latest = tax.latest_month()
-    tax_period = chosen or (Period(latest) if latest else None)
     service_period = chosen or Period(current_month())
+    head = fig.headline(service_period, now)  # the single figures, in one statement
+    latest = head.latest_tax_month
+    tax_period = chosen or (Period(latest) if latest else None)
 
     tax_figures = fig.tax_figures(tax_period) if tax_period else None
-    stability = fig.stability(service_period)
-    trend, stored = fig.service_trend(service_period, now)
+    trend, stored = fig.service_trend(service_period, now, head)
     if stored:
         db.session.commit()  # the figures of ended months, computed on this first view of them
     service = trend[-1]
     topics = fig.topics(service_period, now)
-    live = fig.open_now(now)
     return render_template(
         "dashboard/index.html", now=now, chosen=chosen, error=error, current=current_month(),
-        tax=tax_figures, stability=stability, service=service, trend=trend, topics=topics, live=live,
+        tax=tax_figures, stability=head.stability, service=service, trend=trend, topics=topics, live=head.live,
         kinds=list(MilestoneKind), rate_labels=RATE_LABELS, growth=growth,
         tiers=(TaxTier.monthly_100m, TaxTier.annual_100m),
         charts=_charts(tax_figures, service, trend, topics),

@@ -193,3 +193,21 @@ def test_an_empty_district_has_no_figures_but_no_errors(db):
     assert fig.stability(period).rate is None
     s = fig.service_trend(period, NOW)[0][-1]
     assert s.received == 0 and s.rate(MilestoneKind.respond) is None and s.satisfaction is None
+
+
+def test_the_single_figures_read_in_one_statement_are_the_same(district):
+    from tests.conftest import count_queries
+
+    period = Period("2026-04")
+    with count_queries() as statements:
+        head = fig.headline(period, NOW)
+    assert len(statements) == 1
+    assert head.latest_tax_month == "2026-04"
+    alone = fig.stability(period)
+    # Leaves In April is gone by the end of April.
+    assert (head.stability.base, head.stability.stayed) == (alone.base, alone.stayed) == (7, 4)
+    assert head.live == fig.open_now(NOW)
+    assert head.received == fig._received(fig.trend_periods(period), NOW) == [0] * 9 + [1, 5, 2]
+    assert head.ratings == (1, 1)
+    with_head, alone = fig.service_trend(period, NOW, head)[0][-1], fig.service_trend(period, NOW)[0][-1]
+    assert with_head.stored_values() == alone.stored_values()

@@ -172,4 +172,4 @@ def test_queries_do_not_grow_with_the_data(district, db, browser, login_as, make
     rebuild_tax_summary()
     db.session.commit()
     assert statements() == small
-    assert small <= 16
+    assert small <= 8
