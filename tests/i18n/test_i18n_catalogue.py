@@ -77,10 +77,6 @@ def test_compiled_catalogue_is_up_to_date(code):
     )
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="the Chinese catalogue is completed area by area; the translator removes this mark when done",
-)
 @pytest.mark.parametrize("code", TRANSLATED)
 def test_catalogue_is_complete(code):
     """Every wrapped string is in the catalogue, translated, and not fuzzy."""
