@@ -12,14 +12,16 @@ from app.forms import blank_to_none, options, strip
 from app.services.users import MIN_PASSWORD_LENGTH, UserError, check_password_policy
 from app.uscc import normalise
 
-ROLE_CHOICES = [(r.value, r.label) for r in Role]
+def role_choices() -> list[tuple[str, str]]:
+    """The roles with their labels in the reader's language (read per request, not at import)."""
+    return [(r.value, r.label) for r in Role]
 
 
 class UserForm(FlaskForm):
     email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
     name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=120)])
     phone = StringField(_l("Phone"), filters=[blank_to_none], validators=[Optional(), Length(max=40)])
-    role = SelectField(_l("Role"), choices=options(ROLE_CHOICES), default=Role.officer.value)
+    role = SelectField(_l("Role"), choices=lambda: options(role_choices()), default=Role.officer.value)
     enterprise_uscc = StringField(
         _l("Enterprise USCC (enterprise contacts only)"),
         filters=[lambda v: normalise(v) if isinstance(v, str) else v],
@@ -66,4 +68,4 @@ class UserForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=options(c for c in ROLE_CHOICES if c[0] != Role.enterprise.value))
+    role = SelectField(_l("Role"), choices=lambda: options(c for c in role_choices() if c[0] != Role.enterprise.value))

@@ -18,7 +18,7 @@ class PortalRequestForm(FlaskForm):
 
     category = SelectField(
         _l("What is it?"),
-        choices=options([("", _l("— choose —"))] + [(c.value, c.label) for c in Category]),
+        choices=lambda: options([("", _l("— choose —"))] + [(c.value, c.label) for c in Category]),
         validators=[DataRequired(message=_l("Choose difficulty, problem or need."))],
     )
     topic_id = SelectField(_l("Topic"), coerce=int_or_none, validators=[InputRequired(message=_l("Choose a topic."))])

@@ -146,7 +146,7 @@ class PolicyForm(PolicyLimitsForm):
     """A new policy: its scope (category and/or topic) and its limits."""
 
     category = SelectField(
-        _l("Category"), choices=options([("", _l("Any category"))] + [(c.value, c.label) for c in Category])
+        _l("Category"), choices=lambda: options([("", _l("Any category"))] + [(c.value, c.label) for c in Category])
     )
     topic_id = SelectField(_l("Topic"), coerce=int_or_none)
 

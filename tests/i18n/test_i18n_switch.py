@@ -226,3 +226,24 @@ def test_user_locale_helper(make_user):
     assert user_locale(make_user(Role.leader, locale=ZH)) == ZH
     assert user_locale(make_user(Role.leader)) == "en"
     assert user_locale(make_user(Role.leader, locale="fr")) == "en"
+
+
+@pytest.mark.parametrize("role, url", [
+    (Role.enterprise, "/portal/requests/new"),  # the three haves
+    (Role.admin, "/admin/reference/sla-policies/new"),  # the same, as a policy's scope
+    (Role.officer, "/requests/new"),
+])
+def test_select_options_follow_the_readers_language(browser, login_as, make_enterprise, role, url):
+    """Choices built from labels when the module loaded stayed English for everyone."""
+    from app.models import Category
+
+    kw = {"enterprise": make_enterprise()} if role is Role.enterprise else {}
+    login_as(role, **kw)
+    switch(browser, ZH, next_url="/", token_from="/portal/" if role is Role.enterprise else "/")
+    page = browser.get(url).get_data(as_text=True)
+    with force_locale(ZH):
+        chinese = str(Category.difficulty.label)
+    with force_locale("en"):
+        english = str(Category.difficulty.label)
+    assert chinese != english
+    assert f">{chinese}</option>" in page and f">{english}</option>" not in page, url
