@@ -92,6 +92,8 @@ def _charts(tax_figures: fig.TaxFigures | None, service: fig.ServiceFigures, tre
     """What each chart draws, for static/js/dashboard.js (read from a data attribute: no inline script)."""
     charts = {}
     units = [[float(unit), name] for unit, name, _ in _units()]  # the axes' large amounts, as the tiles
+    locale = get_locale()
+    chinese = locale is not None and locale.language == "zh"  # buildings by their Chinese names then
     if tax_figures is not None:
         m = tax_figures.period.month
         charts["tax_trend"] = {
@@ -106,7 +108,7 @@ def _charts(tax_figures: fig.TaxFigures | None, service: fig.ServiceFigures, tre
         }
         charts["top_buildings"] = {
             "type": "hbar", "format": "rmb", "units": units,
-            "labels": [b.name for b in tax_figures.top],
+            "labels": [(b.name_zh or b.name) if chinese else b.name for b in tax_figures.top],
             "links": [url_for("registry.building_detail", building_id=b.id) for b in tax_figures.top],
             "series": [{"label": _("Tax, year to date %(month)s", month=m), "data": [float(b.ytd_tax) for b in tax_figures.top],
                         "color": "brand"}],
