@@ -7,11 +7,13 @@ month ended counts as unmet then, and a request's state is the one its events ga
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
+from app import clock
 from app.extensions import db
 from app.models import (
     OPEN_STATES, Building, Enterprise, Grid, Milestone, RequestEvent, ServiceRequest, TaxRecord, Topic, Visit,
@@ -154,6 +156,12 @@ def monthly_tax(period: Period, months: int = 24) -> pd.DataFrame:
 # --------------------------------------------------------------------------- requests
 
 
+def cutoff(period: Period) -> datetime:
+    """The instant a report's figures are taken at: the end of the month, or now while the month
+    is still running (a milestone due later today is not yet missed)."""
+    return min(period.as_of, clock.now())
+
+
 def state_as_of(request_id_column, as_of):
     """A request's state at `as_of`: the target of its last state-changing event before then."""
     ev = aliased(RequestEvent)
@@ -191,7 +199,7 @@ _OPEN = [s.value for s in OPEN_STATES]
 
 def open_breached_by_enterprise(period: Period) -> pd.DataFrame:
     """Per enterprise: requests open at the end of the period that have a missed milestone."""
-    r, as_of = ServiceRequest, period.as_of
+    r, as_of = ServiceRequest, cutoff(period)
     m = aliased(Milestone)
     stmt = (
         select(
@@ -229,12 +237,12 @@ def received_requests(period: Period) -> pd.DataFrame:
             Enterprise.name.label("enterprise"),
             func.coalesce(Building.name, "(no building)").label("building"),
             r.received_at,
-            state_as_of(r.id, period.as_of).label("state"),
+            state_as_of(r.id, cutoff(period)).label("state"),
         )
         .join(Topic, Topic.id == r.topic_id)
         .join(Enterprise, Enterprise.id == r.enterprise_id)
         .outerjoin(Building, Building.id == Enterprise.building_id)
-        .where(r.received_at >= period.start, r.received_at < period.as_of)
+        .where(r.received_at >= period.start, r.received_at < cutoff(period))
         .order_by(r.received_at, r.id)
     )
     frame = _frame(stmt)
@@ -246,7 +254,7 @@ def received_requests(period: Period) -> pd.DataFrame:
 def milestones_of_received(period: Period) -> pd.DataFrame:
     """Every milestone of the requests received in the month, classified as of its end:
     on_time, missed, or pending (not yet due then)."""
-    r, m, as_of = ServiceRequest, Milestone, period.as_of
+    r, m, as_of = ServiceRequest, Milestone, cutoff(period)
     outcome = outcome_as_of(m, as_of)
     stmt = (
         select(
@@ -271,7 +279,7 @@ def milestones_of_received(period: Period) -> pd.DataFrame:
 def breached_milestones(period: Period) -> pd.DataFrame:
     """The milestones due in the month that were missed as of its end (met late or still unmet),
     whatever month their request was received in: every breach is reported in the month it fell due."""
-    r, m, as_of = ServiceRequest, Milestone, period.as_of
+    r, m, as_of = ServiceRequest, Milestone, cutoff(period)
     stmt = (
         select(
             m.request_id, r.reference, Enterprise.name.label("enterprise"), Topic.name.label("topic"),
@@ -293,7 +301,7 @@ def open_and_overdue(period: Period) -> pd.DataFrame:
     """Requests open at the end of the month (received in it or before) with a milestone unmet past
     its due time then: one row per overdue milestone. Only requests with such a milestone have their
     state at the end of the month looked up."""
-    r, m, as_of = ServiceRequest, Milestone, period.as_of
+    r, m, as_of = ServiceRequest, Milestone, cutoff(period)
     state = state_as_of(r.id, as_of)
     stmt = (
         select(
@@ -318,7 +326,7 @@ def ratings(period: Period) -> pd.DataFrame:
         select(RequestEvent.rating, func.count().label("count"))
         .where(
             RequestEvent.kind == EventKind.rating, RequestEvent.rating.is_not(None),
-            RequestEvent.at >= period.start, RequestEvent.at < period.as_of,
+            RequestEvent.at >= period.start, RequestEvent.at < cutoff(period),
         )
         .group_by(RequestEvent.rating)
         .order_by(RequestEvent.rating)

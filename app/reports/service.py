@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from app.models import OPEN_STATES, Category, Channel, MilestoneKind, State
 from app.reports import queries
 from app.reports.excel import Book, Col, Indicator
-from app.reports.period import Period
+from app.reports.period import SHANGHAI, Period
 
 #: Each milestone's on-time rate: its Summary key (English in every language).
 RATE_NAMES = {
@@ -98,6 +98,11 @@ def collect(period: Period) -> ServiceSection:
     if received.empty:
         section.notes.append(_("No requests were received in %(period)s: the service rates are n/a.",
                                period=str(period)))
+    taken_at = queries.cutoff(period)
+    if taken_at < period.as_of:
+        section.notes.append(_("%(period)s is not over: the service figures are as of %(time)s (Shanghai time); "
+                               "milestones not yet due then are left out.", period=str(period),
+                               time=taken_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")))
     return section
 
 

@@ -408,3 +408,21 @@ def test_a_month_without_data_is_a_valid_workbook_that_says_so(db):
     assert any("No requests were received in 2031-07" in n for n in notes)
     assert table(book, "At risk") == [{"Enterprise": "No enterprise is at risk at the end of the month.",
                                        **{k: None for k in [c.value for c in book["At risk"][1]][1:]}}]
+
+
+def test_a_month_still_running_counts_only_what_is_due_by_now(db, make_request, make_user, make_enterprise):
+    """Made on 10 March at 10:20: a request from 10:00 has missed its 5- and 15-minute milestones,
+    but its 30-minute one is not due yet, so it is left out rather than counted as missed."""
+    officer = make_user(Role.officer)
+    clock.freeze(sh("2026-03-10 10:00"))
+    make_request(enterprise=make_enterprise(), by=officer)
+    clock.freeze(sh("2026-03-10 10:20"))
+    book = build("service")
+    s = summary(book)
+    assert s["Responded on time"] == 0 and s["On site on time"] == 0
+    assert s["Solved or plan on time"] == "n/a"
+    rates = {r["Milestone"]: r for r in table(book, "51530 on time")}
+    assert rates["Solved or plan"]["Not yet due at month end"] == 1
+    assert s["Breaches"] == 2
+    notes = [c for row in book["Cover"].iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert any("2026-03 is not over" in n and "2026-03-10 10:20" in n for n in notes)
