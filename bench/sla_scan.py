@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 import psycopg  # noqa: E402
 from sqlalchemy import event, make_url, text  # noqa: E402
 
+from bench.dataset import drop_database, libpq_url, recreate_database  # noqa: E402
 from config import Config  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/butler_bench"
@@ -99,26 +100,6 @@ JOIN service_requests AS r ON r.id = m.request_id AND r.cycle = m.cycle
 WHERE m.met_at IS NULL AND m.breached_at IS NULL AND m.due_at < :now
   AND r.state IN ('submitted', 'accepted', 'on_site', 'plan_given', 'reopened')
 """)
-
-
-def libpq_url(url, database: str | None = None) -> str:
-    url = make_url(url).set(drivername="postgresql")
-    if database:
-        url = url.set(database=database)
-    return url.render_as_string(hide_password=False)
-
-
-def recreate_database(url) -> None:
-    name = make_url(url).database
-    with psycopg.connect(libpq_url(url, "postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(url) -> None:
-    name = make_url(url).database
-    with psycopg.connect(libpq_url(url, "postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def generate(url, requests: int, now: datetime, history: int = 0) -> None:

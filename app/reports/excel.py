@@ -96,6 +96,7 @@ def display_width(text: str) -> int:
 
 
 def _number_width(kind: str, number: float) -> int:
+    """How wide a number shows in its format (RMB, percentage, integer, decimal)."""
     if kind == "rmb":
         return len(f"¥{number:,.2f}")
     if kind == "pct":
@@ -153,13 +154,7 @@ class Book:
                 return len(value)
             number = float(value)
             ws.write_number(row, col, number, self.formats[kind])
-            if kind == "rmb":
-                return len(f"¥{number:,.2f}")
-            if kind == "pct":
-                return len(f"{number:.1%}")
-            if kind == "int":
-                return len(f"{number:,.0f}")
-            return len(f"{number:,.2f}")
+            return _number_width(kind, number)
         if kind in ("date", "datetime") and isinstance(value, (date, datetime)):
             if isinstance(value, datetime) and value.tzinfo is not None:
                 value = value.astimezone(LOCAL_TZ).replace(tzinfo=None)
