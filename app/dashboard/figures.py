@@ -294,16 +294,18 @@ def service_trend(period: Period, now: datetime, head: Headline | None = None) -
     return out, stored
 
 
-def topics(period: Period, now: datetime) -> list[tuple[str, int]]:
-    """Requests received in the month by topic, most first (as the report's breakdown)."""
+def topics(period: Period, now: datetime, chinese: bool = False) -> list[tuple[str, int]]:
+    """Requests received in the month by topic, most first (as the report's breakdown); by the
+    topics' Chinese names, where they have one, for a Chinese reader."""
     r = ServiceRequest
     rows = db.session.execute(
-        select(Topic.name, func.count())
+        select(Topic.name, Topic.name_zh, func.count())
         .join(r, r.topic_id == Topic.id)
         .where(r.received_at >= period.start, r.received_at < as_of(period, now))
-        .group_by(Topic.id, Topic.name)
+        .group_by(Topic.id, Topic.name, Topic.name_zh)
     ).all()
-    return sorted(((name, n) for name, n in rows), key=lambda t: (-t[1], t[0]))
+    return sorted((((name_zh or name) if chinese else name, n) for name, name_zh, n in rows),
+                  key=lambda t: (-t[1], t[0]))
 
 
 @dataclass

@@ -77,7 +77,8 @@ def index():
     if stored:
         db.session.commit()  # the figures of ended months, computed on this first view of them
     service = trend[-1]
-    topics = fig.topics(service_period, now)
+    locale = get_locale()
+    topics = fig.topics(service_period, now, chinese=locale is not None and locale.language == "zh")
     return render_template(
         "dashboard/index.html", now=now, chosen=chosen, error=error, current=current_month(),
         tax=tax_figures, stability=head.stability, service=service, trend=trend, topics=topics, live=head.live,

@@ -146,6 +146,17 @@ def test_requests_by_topic_as_the_report_breaks_them_down(district):
     assert fig.topics(period, NOW) == [("Property and facilities", 3), ("Tax", 2)]
 
 
+def test_a_chinese_reader_sees_the_topics_chinese_names(district, db):
+    from sqlalchemy import select as _select
+
+    from app.models import Topic
+
+    names = dict(db.session.execute(_select(Topic.name, Topic.name_zh)).all())
+    assert names["Tax"]  # the default topics carry Chinese names
+    assert fig.topics(Period(MONTH), NOW, chinese=True) == [
+        (names["Property and facilities"], 3), (names["Tax"], 2)]
+
+
 def test_open_now_is_what_the_request_queue_filters(district):
     live = fig.open_now(NOW)
     # Open: q3 (accepted), q4 (accepted), q5 (reopened), q6 (submitted), q7 (accepted).
