@@ -72,6 +72,15 @@ def libpq_url(url, database: str | None = None) -> str:
     return url.render_as_string(hide_password=False)
 
 
+def print_profile(path, lines: int = 30) -> None:
+    """A cProfile dump, by cumulative then by own time (the benchmarks' --profile)."""
+    import pstats
+
+    stats = pstats.Stats(str(path))
+    stats.sort_stats("cumulative").print_stats(lines)
+    stats.sort_stats("tottime").print_stats(lines)
+
+
 def recreate_database(url) -> None:
     """Drop and create the benchmark database (only ever the one the benchmark names)."""
     name = make_url(url).database

@@ -43,6 +43,7 @@ import psycopg  # noqa: E402
 from sqlalchemy import make_url  # noqa: E402
 
 from bench import dataset  # noqa: E402
+from bench.dataset import print_profile  # noqa: E402
 
 TARGET = 5.0
 PHASES = ("first import", "re-import", "update import")
@@ -135,14 +136,6 @@ def child(path: str, url: str, profile_out: str | None) -> None:
         validated = next((t for f, t in marks if f >= 0.5), started) - started
     print(json.dumps({"seconds": elapsed, "validate": validated, "inserted": result.inserted,
                       "updated": result.updated, "unchanged": result.unchanged}))
-
-
-def print_profile(path: Path, lines: int = 25) -> None:
-    import pstats
-
-    stats = pstats.Stats(str(path))
-    stats.sort_stats("cumulative").print_stats(lines)
-    stats.sort_stats("tottime").print_stats(lines)
 
 
 def main() -> int:

@@ -44,6 +44,7 @@ import psycopg  # noqa: E402
 from sqlalchemy import make_url  # noqa: E402
 
 from bench import dataset  # noqa: E402
+from bench.dataset import print_profile  # noqa: E402
 
 TARGET_RATIO = 2.0
 TARGET_RSS_MB = 1024
@@ -184,14 +185,6 @@ def print_statements(statements: list[list], top: int = 12) -> None:
     for statement, _, seconds in sorted(statements, key=lambda s: -s[2])[:top]:
         head = " ".join(statement.split())[:110]
         print(f"    {seconds * 1000:8.0f} ms  {head}")
-
-
-def print_profile(path: Path, lines: int = 30) -> None:
-    import pstats
-
-    stats = pstats.Stats(str(path))
-    stats.sort_stats("cumulative").print_stats(lines)
-    stats.sort_stats("tottime").print_stats(lines)
 
 
 def main() -> int:
