@@ -22,11 +22,27 @@ class USCCProblem(str, enum.Enum):
 class USCCCheck:
     code: str
     problem: USCCProblem | None
-    message: str = ""
+    #: What the message needs: the length; the characters not allowed; the check characters found and expected.
+    detail: tuple = ()
 
     @property
     def ok(self) -> bool:
         return self.problem is None
+
+    @property
+    def message(self) -> str:
+        """The problem in the reader's language (English outside a request)."""
+        from flask_babel import gettext as _
+
+        if self.problem is USCCProblem.length:
+            return _("must be 18 characters, not %(length)d", length=self.detail[0])
+        if self.problem is USCCProblem.alphabet:
+            return _("contains characters not allowed in a USCC: %(chars)s (I, O, S, V, Z are never used)",
+                     chars=" ".join(self.detail))
+        if self.problem is USCCProblem.checksum:
+            return _("check character is %(found)s, expected %(expected)s",
+                     found=self.detail[0], expected=self.detail[1])
+        return ""
 
 
 def normalise(code: str) -> str:
@@ -44,17 +60,13 @@ def check_character(first17: str) -> str:
 def check(code: str) -> USCCCheck:
     """Validate a (normalised) code; the result names the first problem found."""
     if len(code) != 18:
-        return USCCCheck(code, USCCProblem.length, f"must be 18 characters, not {len(code)}")
+        return USCCCheck(code, USCCProblem.length, (len(code),))
     bad = sorted({ch for ch in code if ch not in _VALUE})
     if bad:
-        return USCCCheck(
-            code,
-            USCCProblem.alphabet,
-            "contains characters not allowed in a USCC: " + " ".join(bad) + " (I, O, S, V, Z are never used)",
-        )
+        return USCCCheck(code, USCCProblem.alphabet, tuple(bad))
     expected = check_character(code[:17])
     if code[17] != expected:
-        return USCCCheck(code, USCCProblem.checksum, f"check character is {code[17]}, expected {expected}")
+        return USCCCheck(code, USCCProblem.checksum, (code[17], expected))
     return USCCCheck(code, None)
 
 

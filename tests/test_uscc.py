@@ -52,3 +52,12 @@ def test_normalise_tidies_spaces_and_case():
 
 def test_make_builds_valid_codes():
     assert check(make("91310106MA1FL0000")).ok
+
+
+def test_the_problem_is_worded_in_the_readers_language(app):
+    from flask_babel import force_locale
+
+    result = check("914403001922038217")  # check character 7, expected 6
+    assert result.message == "check character is 7, expected 6"  # outside a request: English
+    with app.test_request_context(), force_locale("zh_Hans_CN"):
+        assert result.message == "校验位为 7，应为 6"

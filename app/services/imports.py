@@ -30,7 +30,7 @@ from app.extensions import db
 from app.models import INDUSTRIES, Building, Enterprise, HQType, KeyTier, TaxRecord
 from app.models.types import utcnow
 from app.services import summaries
-from app.uscc import USCCProblem, check as check_uscc, normalise as normalise_uscc
+from app.uscc import USCCCheck, USCCProblem, check as check_uscc, normalise as normalise_uscc
 
 TAX_COLUMNS = ("uscc", "month", "total_tax", "district_tax")
 ENTERPRISE_COLUMNS = (
@@ -377,22 +377,23 @@ class _Row:
 
 
 @lru_cache(maxsize=65536)
-def _check_code(raw: str) -> tuple[str, USCCProblem | None, str]:
-    """Normalise and check a code; cached because a tax file repeats each code once per month."""
+def _check_code(raw: str) -> tuple[str, USCCProblem | None, USCCCheck]:
+    """Normalise and check a code; cached because a tax file repeats each code once per month. The
+    cached check's message is worded when read, in the reader's language."""
     code = normalise_uscc(raw)
     result = check_uscc(code)
-    return code, result.problem, result.message
+    return code, result.problem, result
 
 
 def _uscc(row: _Row, overridden: set[str]) -> str | None:
     """The normalised USCC; a code that fails the checksum passes only if it was accepted by override."""
-    code, problem, message = _check_code(_text(row.values["uscc"]))
+    code, problem, result = _check_code(_text(row.values["uscc"]))
     if not code:
         row.fail("uscc", _("%(column)s is required", column="uscc"))
         return None
     if problem is None or (problem is USCCProblem.checksum and code in overridden):
         return code
-    row.fail("uscc", _("bad USCC %(code)s: %(problem)s", code=code, problem=message))
+    row.fail("uscc", _("bad USCC %(code)s: %(problem)s", code=code, problem=result.message))
     return None
 
 
