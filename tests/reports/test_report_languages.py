@@ -1,30 +1,19 @@
 """Reports in the requester's language: a Chinese workbook has Chinese sheets, headers, notes and cover,
 while its Summary keeps the English indicator keys and the very same values; the report centre makes a
 run in the language of whoever asked; `flask report --lang`; the automatic monthly pack is English.
-
-The Chinese assertions need the report strings in the Chinese catalogue. Until they are merged into
-app/translations (scripts/i18n_merge.py), a private catalogue is compiled from the JSON file named by
-REPORT_TRANSLATIONS_JSON (default /tmp/i18n/reports.json) when it exists; otherwise those tests skip.
 """
 from __future__ import annotations
 
-import json
-import os
 import re
 from datetime import datetime, timezone
 from io import BytesIO
-from pathlib import Path
 
 import openpyxl
 import pytest
-from babel.messages.extract import extract_from_file
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from app import clock
-from app.i18n import TRANSLATIONS
 from app.models import ReportKind, ReportRun, Role
 from app.reports import build_report
 from app.services import reports as service
@@ -34,7 +23,6 @@ ZH = "zh_Hans_CN"
 PROBE = "Tax by building"  # a report string: translated once the catalogue has the reports' strings
 CJK = re.compile(r"[\u4e00-\u9fff]")
 FORBIDDEN = set('[]:*?/\\')
-REPORT_SOURCES = sorted((Path(__file__).resolve().parents[2] / "app" / "reports").glob("*.py"))
 SUMMARY_KEYS = [
     "Total tax (month)", "Total tax (YTD)", "District tax (YTD)", "YoY growth (YTD)", "Monthly-100m buildings",
     "Annual-100m buildings", "Headquarters share (YTD)", "Active enterprises", "Stability rate", "Move-ins (YTD)",
@@ -54,43 +42,10 @@ def _catalogue_translates(app) -> bool:
         return gettext(PROBE) != PROBE
 
 
-@pytest.fixture(scope="session")
-def private_catalogue(tmp_path_factory):
-    """A translations folder: the Chinese .po plus the reports' JSON translations, compiled (or None)."""
-    source = Path(os.environ.get("REPORT_TRANSLATIONS_JSON", "/tmp/i18n/reports.json"))
-    if not source.is_file():
-        return None
-    translations = json.loads(source.read_text(encoding="utf-8"))
-    with (TRANSLATIONS / ZH / "LC_MESSAGES" / "messages.po").open("rb") as fh:
-        catalog = read_po(fh, locale=ZH)
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2)}
-    for path in REPORT_SOURCES:  # as `make translations` extracts them: plural messages keep both ids
-        for _lineno, msgid, _comments, _context in extract_from_file("python", str(path), keywords=keywords):
-            singular = msgid[0] if isinstance(msgid, tuple) else msgid
-            if singular in translations:
-                catalog.add(msgid, (translations[singular],) if isinstance(msgid, tuple) else translations[singular])
-    folder = tmp_path_factory.mktemp("translations")
-    target = folder / ZH / "LC_MESSAGES"
-    target.mkdir(parents=True)
-    with (target / "messages.mo").open("wb") as fh:
-        write_mo(fh, catalog)
-    return str(folder)
-
-
 @pytest.fixture
-def chinese(app, private_catalogue, monkeypatch):
-    """The Chinese catalogue with the reports' strings: the real one, else the private copy, else skip."""
-    config = app.extensions["babel"]
-    cache = config.instance.domain_instance.cache
-    if not _catalogue_translates(app):
-        if private_catalogue is None:
-            pytest.skip("the Chinese catalogue lacks the report strings (merge /tmp/i18n/reports.json with "
-                        "scripts/i18n_merge.py, or set REPORT_TRANSLATIONS_JSON)")
-        monkeypatch.setattr(config, "translation_directories", [private_catalogue])
-        cache.clear()
-        assert _catalogue_translates(app)
-    yield
-    cache.clear()
+def chinese(app):
+    """The reports' strings must be in the Chinese catalogue (app/translations): a missing one fails here."""
+    assert _catalogue_translates(app), f"{PROBE!r} has no Chinese translation: run make translations"
 
 
 def build(kind: str, locale: str | None = None, period: str = "2026-03"):
