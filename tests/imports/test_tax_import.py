@@ -176,12 +176,12 @@ def test_rows_inserted_meanwhile_by_another_import_are_upserted(db, make_enterpr
     transaction stored some of its rows meanwhile, the import falls back to the upsert."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("the staged write is PostgreSQL's")
-    from app.services import imports
+    from app.services import tax_staging
 
     a = make_enterprise()
     make_tax(a, "2026-01", "1.00", "1.00")
     make_tax(a, "2026-02", "5.00", "1.00")
-    monkeypatch.setattr(imports, "_ANY_STORED", "SELECT false")  # as if they had not been there when it looked
+    monkeypatch.setattr(tax_staging, "_ANY_STORED", "SELECT cardinality(%(months)s::text[]) = 0")  # as if they had not been there when it looked
     path = write_file([HEADER, [a.uscc, "2026-01", "1", "1"], [a.uscc, "2026-02", "6", "1"], [a.uscc, "2026-03", "2", "1"]])
     result = import_tax(path)
     assert result.ok and (result.inserted, result.updated, result.unchanged) == (1, 1, 1)

@@ -1,0 +1,282 @@
+"""The tax import on PostgreSQL (psycopg): rows reach the server by COPY and are written by set-based SQL.
+
+Two ways in, one way out:
+
+- ``copy_csv``: a plain CSV file goes to the server as it is (``COPY ... (FORMAT csv)`` into a
+  temporary table: PostgreSQL parses it) and is checked there in one pass. It is written only if
+  every row passes checks that accept nothing ``app.services.imports`` would reject, with the same
+  values (see ``copy_csv``); otherwise the savepoint is rolled back, nothing is left behind, and
+  the caller checks the file row by row as before, which finds and words each problem.
+- rows Python has checked one by one (app.services.imports) stream by COPY into ``STAGE``.
+- ``write``: inserts the staged rows, or upserts them and counts the new, changed and unchanged
+  ones, then refreshes the dashboard's building tax of the months written. A large first load
+  (see ``_bulk_insert``) re-creates the indexes and the foreign key after the rows, as
+  PostgreSQL's manual advises for bulk loads, instead of maintaining them row by row.
+
+Nothing here commits: the caller does, after the whole file is written or nothing is.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from psycopg import errors as pg_errors
+from sqlalchemy import UniqueConstraint, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
+
+from app.extensions import db
+from app.models import TaxRecord
+from app.services import summaries
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from app.services.imports import ImportResult
+
+#: Rows checked by Python: (enterprise_id, month, total_tax, district_tax), made by app.services.imports.
+STAGE = "tax_import"
+#: The file as PostgreSQL parsed it (copy_csv), and the codes it may contain with their enterprises.
+RAW = "tax_raw"
+CODES = "tax_codes"
+#: copy_csv's rows, as write() reads them.
+RAW_ROWS = (f"(SELECT c.enterprise_id, r.month, r.total_tax, r.district_tax"
+            f" FROM {RAW} AS r JOIN {CODES} AS c ON c.code = r.uscc)")
+
+#: A load of at least this many rows, into months not stored yet and at least as many rows as
+#: tax_records holds, builds the indexes and checks the foreign key once after writing the rows.
+BULK_MIN_ROWS = 50_000
+#: How long that load waits for the table (readers finishing); after that it writes row by row.
+BULK_LOCK_TIMEOUT = "2s"
+#: Bytes handed to COPY at a time (progress is reported after each).
+BLOCK = 1 << 20
+
+
+class Declined(Exception):
+    """copy_csv cannot vouch for this file: the caller checks it row by row."""
+
+
+# --------------------------------------------------------------------------- the file, parsed by PostgreSQL
+
+# One pass over the parsed file: per month, its rows, those whose code is known, those whose amounts pass.
+# The amount checks are parse_amount's: non-negative, below 1e16, at most two decimal places that are not
+# zero (1.500 passes, 1.005 does not); NaN and Infinity fail `< 1e16`.
+_CHECK = f"""
+SELECT r.month, count(*), count(c.enterprise_id),
+       count(*) FILTER (WHERE r.total_tax >= 0 AND r.total_tax < 1e16 AND r.total_tax = round(r.total_tax, 2)
+                          AND r.district_tax >= 0 AND r.district_tax < 1e16
+                          AND r.district_tax = round(r.district_tax, 2) AND r.district_tax <= r.total_tax)
+FROM {RAW} AS r LEFT JOIN {CODES} AS c ON c.code = r.uscc
+GROUP BY r.month
+"""
+
+
+def copy_csv(data: bytes, columns: dict[str, int], width: int, codes: dict[str, int],
+             month_ok: Callable[[str], bool], result: ImportResult, progress: Callable[[float], None] | None) -> bool:
+    """Write a clean CSV file without reading its rows in Python; False (nothing written) if it
+    is not a file this path can vouch for.
+
+    ``columns``: the wanted columns' positions in the header, of ``width`` fields; ``codes``: each
+    USCC exactly as a cell must hold it to be accepted as it is (canonical and passing its checks,
+    or overridden) and its enterprise; ``month_ok(text)``: the text is a month exactly as written.
+
+    PostgreSQL's CSV reader and Python's agree on a file without quote characters whose lines all
+    have the header's number of fields: one record per line, the same fields. So the file is
+    declined if it holds a ``"``, if COPY fails (a line with another number of fields, an amount
+    that is not a number, a stray carriage return, a NUL byte) or if COPY read fewer records than
+    the file has lines (``\\.`` ends COPY's data early). Every record must then have a known code
+    written exactly as stored, a month exactly as parse_month writes it, amounts parse_amount
+    accepts, district_tax within total_tax, and no (enterprise, month) twice: what the row-by-row
+    checks accept, with the same values. Anything else, including what those checks would accept
+    after tidying (a lower-case code, "2026-1", " 5", "1,000"), is declined and left to them.
+    """
+    if b'"' in data:
+        return False
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    db.session.flush()
+    connection = db.session.connection()
+    names = {position: name for name, position in columns.items()}
+    types = {"uscc": "text", "month": "text", "total_tax": "numeric", "district_tax": "numeric"}
+    fields = ", ".join(
+        f"{names[i]} {types[names[i]]}" if i in names else f"extra_{i} text" for i in range(width)
+    )
+    try:
+        with connection.begin_nested():
+            connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {RAW} ({fields}) ON COMMIT DROP")
+            _copy(connection, f"COPY {RAW} FROM STDIN (FORMAT csv, HEADER true)", data, progress)
+            connection.exec_driver_sql(
+                f"CREATE TEMPORARY TABLE {CODES} (code text PRIMARY KEY, enterprise_id integer NOT NULL) ON COMMIT DROP"
+            )
+            with connection.connection.driver_connection.cursor() as cursor:
+                with cursor.copy(f"COPY {CODES} (code, enterprise_id) FROM STDIN") as copy:
+                    for row in codes.items():
+                        copy.write_row(row)
+            connection.exec_driver_sql(f"ANALYZE {CODES}")
+            months, rows = [], 0
+            for month, count, known, amounts_ok in connection.exec_driver_sql(_CHECK):
+                if month is None or not month_ok(month) or not count == known == amounts_ok:
+                    raise Declined
+                months.append(month)
+                rows += count
+            if rows != lines - 1 or not rows:
+                raise Declined
+            write(connection, RAW_ROWS, sorted(months), rows, result, unique=False)
+            connection.exec_driver_sql(f"DROP TABLE {RAW}, {CODES}")
+    except Declined:
+        return False
+    except pg_errors.DataError:  # raised by COPY on the driver's cursor: a line it cannot read
+        return False
+    if progress is not None:
+        progress(1.0)
+    return True
+
+
+def _copy(connection: Connection, statement: str, data: bytes, progress: Callable[[float], None] | None) -> None:
+    with connection.connection.driver_connection.cursor() as cursor:
+        with cursor.copy(statement) as copy:
+            for start in range(0, len(data), BLOCK):
+                copy.write(data[start:start + BLOCK])
+                if progress is not None:
+                    progress(0.5 * min(start + BLOCK, len(data)) / len(data))
+
+
+# --------------------------------------------------------------------------- writing
+
+
+class Duplicates(Declined):
+    """The staged rows hold an (enterprise, month) twice (only copy_csv's rows can)."""
+
+
+def write(connection: Connection, source: str, months: list[str], count: int, result: ImportResult, *,
+          unique: bool) -> None:
+    """Write ``count`` staged rows of these months and count them into ``result``.
+
+    ``source``: a table or a subquery of (enterprise_id, month, total_tax, district_tax). ``unique``:
+    no (enterprise, month) appears twice in it (checked in Python); if not known, a duplicate raises
+    Duplicates before anything is counted.
+    """
+    inserted = None
+    if count >= BULK_MIN_ROWS and count >= _stored_estimate(connection):
+        inserted = _bulk_insert(connection, source, months, count, unique)
+    if inserted is None and not _any_stored(connection, months):
+        inserted = _insert(connection, source)
+    if inserted is not None:
+        updated = 0
+    else:
+        if not unique and connection.exec_driver_sql(_DUPLICATES.format(source=source)).scalar():
+            raise Duplicates
+        inserted, updated = connection.exec_driver_sql(_UPSERT.format(source=source)).one()
+    result.inserted, result.updated, result.unchanged = inserted, updated, count - inserted - updated
+    # The rows bypassed the ORM: objects already loaded must not show their old values.
+    db.session.expire_all()
+    if inserted or updated:
+        summaries.refresh_tax_months(months)
+
+
+# Are any of these months stored? If not (the usual monthly file), every row is new and a plain INSERT
+# writes them: INSERT ... ON CONFLICT inserts each row speculatively, a third more work.
+_ANY_STORED = "SELECT EXISTS (SELECT FROM tax_records WHERE month = ANY(%(months)s))"
+_INSERT = """
+INSERT INTO tax_records (enterprise_id, month, total_tax, district_tax)
+SELECT enterprise_id, month, total_tax, district_tax FROM {source} AS s
+"""
+_DUPLICATES = "SELECT EXISTS (SELECT FROM {source} AS s GROUP BY enterprise_id, month HAVING count(*) > 1)"
+# Otherwise, or when another transaction inserted some of the rows meanwhile: one statement finds the
+# new and changed rows with one join, writes them, and counts them as they were before the write.
+_UPSERT = """
+WITH changed AS MATERIALIZED (
+    SELECT s.enterprise_id, s.month, s.total_tax, s.district_tax, t.id IS NULL AS new
+    FROM {source} AS s
+    LEFT JOIN tax_records AS t ON t.enterprise_id = s.enterprise_id AND t.month = s.month
+    WHERE t.id IS NULL OR t.total_tax <> s.total_tax OR t.district_tax <> s.district_tax
+), written AS (
+    INSERT INTO tax_records (enterprise_id, month, total_tax, district_tax)
+    SELECT enterprise_id, month, total_tax, district_tax FROM changed
+    ON CONFLICT (enterprise_id, month) DO UPDATE
+    SET total_tax = excluded.total_tax, district_tax = excluded.district_tax
+)
+SELECT count(*) FILTER (WHERE new), count(*) FILTER (WHERE NOT new) FROM changed
+"""
+
+
+def _any_stored(connection: Connection, months: list[str]) -> bool:
+    return connection.exec_driver_sql(_ANY_STORED, {"months": months}).scalar()
+
+
+def _insert(connection: Connection, source: str) -> int | None:
+    """A plain INSERT of rows whose months were not stored; None if some are now (another
+    transaction stored them meanwhile) or appear twice: then the upsert decides."""
+    try:
+        with connection.begin_nested():
+            return connection.exec_driver_sql(_INSERT.format(source=source)).rowcount
+    except IntegrityError as exc:
+        if not isinstance(exc.orig, pg_errors.UniqueViolation):
+            raise
+        return None
+
+
+def _stored_estimate(connection: Connection) -> float:
+    """About how many rows tax_records holds, without locking it (the planner's count; a table never
+    analysed counts as empty only if it has no pages)."""
+    estimate, pages = connection.exec_driver_sql(
+        "SELECT reltuples, pg_relation_size(oid) FROM pg_class WHERE oid = 'tax_records'::regclass"
+    ).one()
+    return estimate if estimate >= 0 else (0 if not pages else float("inf"))
+
+
+class _NotBulk(Exception):
+    pass
+
+
+def _bulk_insert(connection: Connection, source: str, months: list[str], count: int, unique: bool) -> int | None:
+    """Load the rows as PostgreSQL's manual advises for a bulk load ("Populating a Database"):
+    drop tax_records' indexes and foreign key, insert, then build each index by one sort and check
+    the foreign key with one join, instead of maintaining them row by row (4 to 5 times faster).
+
+    Only for many rows, into months none of which is stored, at least as many as the table holds
+    (re-creating costs in proportion to the whole table). Holds the table exclusively until the
+    transaction ends — readers wait a few seconds — so it waits at most BULK_LOCK_TIMEOUT for it and
+    otherwise returns None (as it does if the months are stored after all): the caller then writes
+    row by row. Everything happens inside a savepoint: on any failure the table is as it was. The
+    indexes and the constraint are re-created from the model, which the migrations match (tested).
+    """
+    table = TaxRecord.__table__
+    keys = [table.primary_key, *(c for c in table.constraints if isinstance(c, UniqueConstraint))]
+    try:
+        with connection.begin_nested():
+            previous = connection.exec_driver_sql("SELECT current_setting('lock_timeout')").scalar()
+            connection.exec_driver_sql("SELECT set_config('lock_timeout', %(t)s, true)", {"t": BULK_LOCK_TIMEOUT})
+            connection.exec_driver_sql("LOCK TABLE tax_records IN ACCESS EXCLUSIVE MODE")
+            if _any_stored(connection, months):
+                raise _NotBulk
+            if connection.exec_driver_sql("SELECT count(*) FROM tax_records").scalar() > count:
+                raise _NotBulk
+            for constraint in table.foreign_key_constraints:
+                connection.execute(DropConstraint(constraint))
+            for index in table.indexes:
+                connection.execute(DropIndex(index))
+            for key in reversed(keys):
+                connection.execute(DropConstraint(key))
+            inserted = connection.exec_driver_sql(_INSERT.format(source=source)).rowcount
+            try:
+                with connection.begin_nested():
+                    for key in keys:
+                        connection.execute(AddConstraint(key))
+            except IntegrityError as exc:  # the rows hold an (enterprise, month) twice
+                if unique or not isinstance(exc.orig, pg_errors.UniqueViolation):
+                    raise
+                raise Duplicates from exc
+            for index in table.indexes:
+                connection.execute(CreateIndex(index))
+            for constraint in table.foreign_key_constraints:  # locks enterprises' keys: within the timeout too
+                connection.execute(AddConstraint(constraint))
+            connection.exec_driver_sql("SELECT set_config('lock_timeout', %(t)s, true)", {"t": previous})
+            connection.exec_driver_sql("ANALYZE tax_records")  # the planner must not think it empty
+    except _NotBulk:
+        return None
+    except OperationalError as exc:
+        if isinstance(exc.orig, (pg_errors.LockNotAvailable, pg_errors.DeadlockDetected)):
+            return None
+        raise
+    return inserted
+

@@ -1,0 +1,232 @@
+"""The tax import's PostgreSQL paths (app.services.tax_staging): a plain CSV file parsed by COPY and
+checked in SQL, and the bulk load of a large first import.
+
+The COPY path may only ever accept what the row-by-row checks accept, with the same values: every
+file here is imported both ways and the outcomes (errors, counts, stored rows, or the file error)
+must be the same. Files the COPY path can vouch for must also be taken by it.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select, text
+
+from app.models import TaxRecord
+from app.services import imports, tax_staging
+from app.services.imports import ImportFileError, import_tax
+from app.uscc import make as make_uscc
+
+
+@pytest.fixture(autouse=True)
+def postgres_only(db):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the COPY path and the bulk load are PostgreSQL's")
+
+
+def records(db):
+    return {
+        (r.enterprise.uscc, r.month): (r.total_tax, r.district_tax)
+        for r in db.session.scalars(select(TaxRecord))
+    }
+
+
+def outcome(db, path):
+    """What importing the file does: (errors, counts) or the file error, and the rows it leaves
+    stored; rolled back afterwards so that the next import starts from the same table."""
+    try:
+        result = import_tax(str(path))
+        said = (result.errors, (result.inserted, result.updated, result.unchanged))
+    except ImportFileError as exc:
+        said = ("file error", str(exc))
+    stored = records(db)
+    db.session.rollback()
+    return said, stored
+
+
+def row_by_row(monkeypatch):
+    monkeypatch.setattr(tax_staging, "copy_csv", lambda *args, **kwargs: False)
+
+
+HEAD = "uscc,month,total_tax,district_tax\r\n"
+
+# name -> (file text with {a}, {b} for two enterprises' codes, whether the COPY path takes it)
+FILES = {
+    "plain, BOM and CRLF": ("\ufeff" + HEAD + "{a},2026-01,1000.50,400.20\r\n{b},2026-01,0,0\r\n{a},2026-02,7,7\r\n", True),
+    "no newline at the end": (HEAD + "{a},2026-01,1,1", True),
+    "columns reordered, one extra": ("district_tax,note,MONTH,uscc,total_tax\n4,x,2026-01,{a},10\n5,,2026-01,{b},5\n", True),
+    "amounts PostgreSQL and Decimal read alike": (HEAD + "{a},2026-01,1.500,+0.5\r\n{b},2026-01,1e3, 5\r\n{a},2026-02,.5,0.50\r\n", True),
+    "large amounts": (HEAD + "{a},2026-01,9999999999999999.99,9999999999999999.99\r\n", True),
+    "lower-case code": (HEAD + "{a_lower},2026-01,1,1\r\n", False),
+    "month without its zero": (HEAD + "{a},2026-1,1,1\r\n", False),
+    "month with spaces": (HEAD + "{a}, 2026-01 ,1,1\r\n", False),
+    "quoted grouped amount": (HEAD + '{a},2026-01,"1,000.50",1\r\n', False),
+    "quote inside an unquoted field": ('note,uscc,month,total_tax,district_tax\r\nx"y,{b}",{a},2026-01,1,1\r\n', False),
+    "field over two lines": ('note,uscc,month,total_tax,district_tax\r\n"two\nlines",{a},2026-01,1,1\r\n', False),
+    "blank line in the middle": (HEAD + "{a},2026-01,1,1\r\n\r\n{b},2026-01,1,1\r\n", False),
+    "blank cells": (HEAD + "{a},2026-01,1,1\r\n,,,\r\n", False),
+    "end-of-data marker": (HEAD + "{a},2026-01,1,1\r\n\\.\r\n{b},2026-01,1,1\r\n", False),
+    "short line": (HEAD + "{a},2026-01,1\r\n", False),
+    "long line": (HEAD + "{a},2026-01,1,1,extra\r\n", False),
+    "header only": (HEAD, False),
+    "unknown code": (HEAD + "{a},2026-01,1,1\r\n{unknown},2026-01,1,1\r\n", False),
+    "bad month": (HEAD + "{a},2026-13,1,1\r\n", False),
+    "month out of range": (HEAD + "{a},1899-12,1,1\r\n", False),
+    "three decimal places": (HEAD + "{a},2026-01,1.005,0\r\n", False),
+    "negative": (HEAD + "{a},2026-01,-5,0\r\n", False),
+    "not a number": (HEAD + "{a},2026-01,NaN,0\r\n{b},2026-01,Infinity,0\r\n", False),
+    "too large": (HEAD + "{a},2026-01,10000000000000000,0\r\n", False),
+    "district above total": (HEAD + "{a},2026-01,10,20\r\n", False),
+    "duplicate rows": (HEAD + "{a},2026-01,1,1\r\n{b},2026-01,1,1\r\n{a},2026-01,2,1\r\n", False),
+    "NUL byte": (HEAD + "{a},2026-01,1\x00,1\r\n", False),
+}
+
+
+@pytest.mark.parametrize("stored", [False, True], ids=["months new", "months stored"])
+@pytest.mark.parametrize("name", list(FILES))
+def test_copy_path_agrees_with_the_row_checks(db, make_enterprise, make_tax, tmp_path, monkeypatch, name, stored):
+    a, b = make_enterprise(uscc=make_uscc("91310106MA1B2C3D4")), make_enterprise()  # a: letters to lower-case
+    if stored:  # the upsert path: some of the file's months hold rows, one of them the file's own
+        make_tax(a, "2026-01", "1.00", "1.00")
+        make_tax(b, "2026-02", "3.00", "1.00")
+    template, fast = FILES[name]
+    path = tmp_path / "tax.csv"
+    path.write_bytes(template.format(a=a.uscc, b=b.uscc, a_lower=a.uscc.lower(),
+                                     unknown=make_uscc("91310106999999999")).encode("utf-8"))
+    taken = []
+    original = imports._import_tax_by_copy
+    monkeypatch.setattr(imports, "_import_tax_by_copy", lambda *args: taken.append(True) or original(*args))
+    by_copy = outcome(db, path)
+    assert bool(taken) is not fast, "the COPY path should take this file" if fast else "the COPY path must decline it"
+    row_by_row(monkeypatch)
+    assert by_copy == outcome(db, path)
+
+
+def test_overridden_code_and_stored_values_are_written_by_copy(db, make_enterprise, make_tax, tmp_path, monkeypatch):
+    legacy = make_enterprise(uscc="914403001922038217", uscc_override=True)  # fails the checksum, accepted by override
+    other = make_enterprise()
+    make_tax(other, "2026-01", "5.00", "1.00")
+    monkeypatch.setattr(imports, "_import_tax_by_copy", lambda *args: pytest.fail("the COPY path should take it"))
+    path = tmp_path / "tax.csv"
+    path.write_text(HEAD + f"{legacy.uscc},2026-01,12.345e1,0.5\r\n{other.uscc},2026-01,5,1\r\n{other.uscc},2026-02,6,2\r\n")
+    result = import_tax(str(path))
+    assert result.ok and (result.inserted, result.updated, result.unchanged) == (2, 0, 1)
+    db.session.commit()
+    assert records(db) == {
+        (legacy.uscc, "2026-01"): (Decimal("123.45"), Decimal("0.50")),
+        (other.uscc, "2026-01"): (Decimal("5.00"), Decimal("1.00")),
+        (other.uscc, "2026-02"): (Decimal("6.00"), Decimal("2.00")),
+    }
+
+
+def test_copy_path_reports_progress_up_to_one(db, make_enterprise, tmp_path, monkeypatch):
+    monkeypatch.setattr(tax_staging, "BLOCK", 64)
+    a = make_enterprise()
+    path = tmp_path / "tax.csv"
+    path.write_text(HEAD + "".join(f"{a.uscc},{y}-{m:02d},10,5\r\n" for y in range(2000, 2010) for m in range(1, 13)))
+    seen = []
+    assert import_tax(str(path), progress=seen.append).inserted == 120
+    assert seen == sorted(seen) and len(seen) > 10 and 0.5 in seen and seen[-1] == 1.0
+
+
+def test_declined_file_progress_goes_on_from_half_way(db, make_enterprise, tmp_path):
+    a = make_enterprise()
+    path = tmp_path / "tax.csv"
+    path.write_text(HEAD + f"{a.uscc.lower()},2026-01,1,1\r\n")  # declined by COPY, accepted row by row
+    seen = []
+    assert import_tax(str(path), progress=seen.append).inserted == 1
+    assert seen == sorted(seen) and seen[-1] == 1.0
+
+
+# --------------------------------------------------------------------------- the bulk load
+
+
+def schema(db):
+    """tax_records' indexes and constraints, as PostgreSQL describes them."""
+    indexes = db.session.execute(text(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'tax_records' ORDER BY 1")).all()
+    constraints = db.session.execute(text(
+        "SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint"
+        " WHERE conrelid = 'tax_records'::regclass ORDER BY 1")).all()
+    return indexes, constraints
+
+
+@pytest.fixture
+def bulk(db, monkeypatch):
+    """Files of any size are loaded in bulk (when the other conditions hold); records whether it happened."""
+    monkeypatch.setattr(tax_staging, "BULK_MIN_ROWS", 1)
+    db.session.execute(text("ANALYZE tax_records"))  # the size the bulk load compares with: empty, as the tests start
+    db.session.commit()
+    loads = []
+    original = tax_staging._bulk_insert
+
+    def spy(*args):
+        inserted = original(*args)
+        loads.append(inserted)
+        return inserted
+
+    monkeypatch.setattr(tax_staging, "_bulk_insert", spy)
+    return loads
+
+
+def file_of(tmp_path, enterprises, months, name="tax.csv"):
+    path = tmp_path / name
+    path.write_text(HEAD + "".join(f"{e.uscc},{m},{i + 10},{i}\r\n" for e in enterprises
+                                   for i, m in enumerate(months)))
+    return path
+
+
+def test_bulk_load_restores_every_index_and_constraint(db, make_enterprise, tmp_path, bulk):
+    before = schema(db)
+    enterprises = [make_enterprise() for _ in range(3)]
+    result = import_tax(str(file_of(tmp_path, enterprises, ["2026-01", "2026-02"])))
+    assert result.ok and result.inserted == 6 and bulk == [6]
+    db.session.commit()
+    assert schema(db) == before
+    assert records(db)[(enterprises[1].uscc, "2026-02")] == (Decimal("11.00"), Decimal("1.00"))
+    # The foreign key is back and enforced.
+    with pytest.raises(Exception, match="fk_tax_records_enterprise_id_enterprises"):
+        db.session.execute(text("INSERT INTO tax_records (enterprise_id, month, total_tax, district_tax)"
+                                " VALUES (-1, '2026-03', 1, 1)"))
+    db.session.rollback()
+    # The dashboard's building tax was refreshed for the months written.
+    from app.models import BuildingTaxMonth
+
+    assert db.session.scalar(select(func.sum(BuildingTaxMonth.records))) == 6
+
+
+def test_bulk_load_is_not_used_for_a_file_smaller_than_the_table(db, make_enterprise, make_tax, tmp_path, bulk):
+    enterprises = [make_enterprise() for _ in range(2)]
+    for month in ("2025-01", "2025-02", "2025-03"):
+        make_tax(enterprises[0], month, "1.00")
+    db.session.execute(text("ANALYZE tax_records"))
+    db.session.commit()
+    assert import_tax(str(file_of(tmp_path, enterprises, ["2026-01"]))).inserted == 2
+    assert bulk == []  # 2 rows into a table of 3: written row by row
+
+
+def test_bulk_load_with_duplicates_reports_them_and_writes_nothing(db, make_enterprise, tmp_path, bulk):
+    before = schema(db)
+    a, b = make_enterprise(), make_enterprise()
+    path = tmp_path / "tax.csv"
+    path.write_text(HEAD + f"{a.uscc},2026-01,1,1\r\n{b.uscc},2026-01,1,1\r\n{a.uscc},2026-01,2,1\r\n")
+    result = import_tax(str(path))
+    assert [(e.row, e.column) for e in result.errors] == [(4, "uscc")]
+    assert "already appears in row 2" in result.errors[0].reason
+    db.session.commit()
+    assert records(db) == {} and schema(db) == before
+
+
+def test_bulk_load_waits_briefly_for_readers_then_writes_row_by_row(app, db, make_enterprise, tmp_path, bulk,
+                                                                    monkeypatch):
+    monkeypatch.setattr(tax_staging, "BULK_LOCK_TIMEOUT", "200ms")
+    enterprises = [make_enterprise() for _ in range(2)]
+    path = file_of(tmp_path, enterprises, ["2026-01"])
+    with db.engine.connect() as reader:  # a report reading tax_records in a long transaction
+        reader.execute(text("SELECT count(*) FROM tax_records"))
+        result = import_tax(str(path))
+        assert result.ok and result.inserted == 2 and bulk == [None]
+        db.session.commit()
+        reader.rollback()
+    assert len(records(db)) == 2
+    assert db.session.execute(text("SHOW lock_timeout")).scalar() == "0"  # the session's own setting is back
