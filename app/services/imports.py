@@ -664,7 +664,7 @@ def _import_tax_by_copy(table: _Table, ids: dict[str, int], overridden: set[str]
     if failure is None and not result.errors and clean:
         connection.exec_driver_sql(f"ANALYZE {_STAGE}")
         months = sorted(connection.exec_driver_sql(f"SELECT DISTINCT month FROM {_STAGE}").scalars())
-        tax_staging.write(connection, _STAGE, months, clean, result, unique=True)
+        tax_staging.write(connection, _STAGE, months, clean, result)
     connection.exec_driver_sql(f"DROP TABLE {_STAGE}")
     if failure is not None:
         raise failure

@@ -36,7 +36,7 @@ def _sums():
     )
 
 
-def _lock() -> None:
+def lock() -> None:
     """One refresh at a time; it then sees every refresh committed before it (READ COMMITTED)."""
     db.session.flush()  # pending ORM changes (an enterprise's new building) must be in what is summed
     if db.session.get_bind().dialect.name == "postgresql":
@@ -54,7 +54,7 @@ def refresh_tax_months(months: Iterable[str]) -> None:
     months = sorted(set(months))
     if not months:
         return
-    _lock()
+    lock()
     table = BuildingTaxMonth.__table__
     for part in _chunks(months):
         db.session.execute(delete(table).where(table.c.month.in_(part)))
@@ -70,7 +70,7 @@ def refresh_tax_buildings(building_ids: Iterable[int | None]) -> None:
     if len(ids) > CHUNK:  # an import that moved enterprises of most buildings
         rebuild_tax_summary()
         return
-    _lock()
+    lock()
     table = BuildingTaxMonth.__table__
     located = sorted(i for i in ids if i is not None)
 
@@ -83,7 +83,7 @@ def refresh_tax_buildings(building_ids: Iterable[int | None]) -> None:
 
 def rebuild_tax_summary() -> int:
     """Recompute the whole table from the tax records; returns how many rows it has now."""
-    _lock()
+    lock()
     table = BuildingTaxMonth.__table__
     db.session.execute(delete(table))
     db.session.execute(insert(table).from_select(_COLUMNS, _sums()))

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from psycopg import errors as pg_errors
 from sqlalchemy import UniqueConstraint, text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
 from app.extensions import db
@@ -43,7 +43,7 @@ CODES = "tax_codes"
 RAW_ROWS = (f"(SELECT c.enterprise_id, r.month, r.total_tax, r.district_tax"
             f" FROM {RAW} AS r JOIN {CODES} AS c ON c.code = r.uscc)")
 
-#: A load of at least this many rows, into months not stored yet and at least as many rows as
+#: A load of at least this many rows, into months not stored yet and at least half as many rows as
 #: tax_records holds, builds the indexes and checks the foreign key once after writing the rows.
 BULK_MIN_ROWS = 50_000
 #: How long that load waits for the table (readers finishing); after that it writes row by row.
@@ -69,6 +69,13 @@ SELECT r.month, count(*), count(c.enterprise_id),
 FROM {RAW} AS r LEFT JOIN {CODES} AS c ON c.code = r.uscc
 GROUP BY r.month
 """
+
+
+# Is a code and month there twice (each code is exactly one enterprise's: an enterprise and month twice)?
+# Counted on a 64-bit hash of the pair, three times faster than on the text: the same pair always has
+# the same hash, so a duplicate is always found; two pairs sharing a hash (about one file in 10^8) only
+# send the file to the row-by-row checks, which decide exactly.
+_DUPLICATES = f"SELECT count(*) <> count(DISTINCT hashtextextended(uscc || ' ' || month, 0)) FROM {RAW}"
 
 
 def copy_csv(data: bytes, columns: dict[str, int], width: int, codes: dict[str, int],
@@ -120,11 +127,13 @@ def copy_csv(data: bytes, columns: dict[str, int], width: int, codes: dict[str, 
                 rows += count
             if rows != lines - 1 or not rows:
                 raise Declined
-            write(connection, RAW_ROWS, sorted(months), rows, result, unique=False)
+            if progress is not None:
+                progress(0.6)
+            write(connection, RAW_ROWS, sorted(months), rows, result, duplicates=_DUPLICATES)
             connection.exec_driver_sql(f"DROP TABLE {RAW}, {CODES}")
     except Declined:
         return False
-    except pg_errors.DataError:  # raised by COPY on the driver's cursor: a line it cannot read
+    except (pg_errors.DataError, DataError):  # COPY (on the driver's cursor) could not read a line
         return False
     if progress is not None:
         progress(1.0)
@@ -148,22 +157,24 @@ class Duplicates(Declined):
 
 
 def write(connection: Connection, source: str, months: list[str], count: int, result: ImportResult, *,
-          unique: bool) -> None:
+          duplicates: str | None = None) -> None:
     """Write ``count`` staged rows of these months and count them into ``result``.
 
-    ``source``: a table or a subquery of (enterprise_id, month, total_tax, district_tax). ``unique``:
-    no (enterprise, month) appears twice in it (checked in Python); if not known, a duplicate raises
-    Duplicates before anything is counted.
+    ``source``: a table or a subquery of (enterprise_id, month, total_tax, district_tax).
+    ``duplicates``: None if no (enterprise, month) appears twice in it (checked in Python), else a
+    query that says whether one does; then a duplicate raises Duplicates before anything is counted.
     """
     inserted = None
-    if count >= BULK_MIN_ROWS and count >= _stored_estimate(connection):
-        inserted = _bulk_insert(connection, source, months, count, unique)
+    if count >= BULK_MIN_ROWS and count >= _stored_estimate(connection) / 2:
+        inserted = _bulk_insert(connection, source, months, count, unique=duplicates is None)
     if inserted is None and not _any_stored(connection, months):
         inserted = _insert(connection, source)
     if inserted is not None:
         updated = 0
     else:
-        if not unique and connection.exec_driver_sql(_DUPLICATES.format(source=source)).scalar():
+        # A plain INSERT would have failed on a duplicate; INSERT ... ON CONFLICT fails only when both
+        # rows are changed ones, and the join counts an unchanged pair as two unchanged rows.
+        if duplicates is not None and connection.exec_driver_sql(duplicates).scalar():
             raise Duplicates
         inserted, updated = connection.exec_driver_sql(_UPSERT.format(source=source)).one()
     result.inserted, result.updated, result.unchanged = inserted, updated, count - inserted - updated
@@ -180,7 +191,6 @@ _INSERT = """
 INSERT INTO tax_records (enterprise_id, month, total_tax, district_tax)
 SELECT enterprise_id, month, total_tax, district_tax FROM {source} AS s
 """
-_DUPLICATES = "SELECT EXISTS (SELECT FROM {source} AS s GROUP BY enterprise_id, month HAVING count(*) > 1)"
 # Otherwise, or when another transaction inserted some of the rows meanwhile: one statement finds the
 # new and changed rows with one join, writes them, and counts them as they were before the write.
 _UPSERT = """
@@ -233,8 +243,9 @@ def _bulk_insert(connection: Connection, source: str, months: list[str], count: 
     drop tax_records' indexes and foreign key, insert, then build each index by one sort and check
     the foreign key with one join, instead of maintaining them row by row (4 to 5 times faster).
 
-    Only for many rows, into months none of which is stored, at least as many as the table holds
-    (re-creating costs in proportion to the whole table). Holds the table exclusively until the
+    Only for many rows, into months none of which is stored, at least half as many as the table
+    holds (re-creating costs in proportion to the whole table, keeping them up row by row several
+    times as much per row written). Holds the table exclusively until the
     transaction ends — readers wait a few seconds — so it waits at most BULK_LOCK_TIMEOUT for it and
     otherwise returns None (as it does if the months are stored after all): the caller then writes
     row by row. Everything happens inside a savepoint: on any failure the table is as it was. The
@@ -246,10 +257,13 @@ def _bulk_insert(connection: Connection, source: str, months: list[str], count: 
         with connection.begin_nested():
             previous = connection.exec_driver_sql("SELECT current_setting('lock_timeout')").scalar()
             connection.exec_driver_sql("SELECT set_config('lock_timeout', %(t)s, true)", {"t": BULK_LOCK_TIMEOUT})
+            # The summary first, as every refresh takes it before reading tax_records: the other order
+            # could deadlock with an enterprise's move refreshing its buildings meanwhile.
+            summaries.lock()
             connection.exec_driver_sql("LOCK TABLE tax_records IN ACCESS EXCLUSIVE MODE")
             if _any_stored(connection, months):
                 raise _NotBulk
-            if connection.exec_driver_sql("SELECT count(*) FROM tax_records").scalar() > count:
+            if connection.exec_driver_sql("SELECT count(*) FROM tax_records").scalar() > 2 * count:
                 raise _NotBulk
             for constraint in table.foreign_key_constraints:
                 connection.execute(DropConstraint(constraint))
