@@ -250,10 +250,10 @@ def parse_amount(value: Any) -> Decimal:
         raise _Bad(_l("%(column)s is not a number: %(value)s"), value=repr(text))
     if amount < 0:
         raise _Bad(_l("%(column)s must not be negative (%(value)s)"), value=text)
+    if amount >= MAX_AMOUNT:  # first: quantizing a number this large could exceed Decimal's precision
+        raise _Bad(_l("%(column)s is too large (%(value)s)"), value=text)
     if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
         raise _Bad(_l("%(column)s has more than 2 decimal places (%(value)s)"), value=text)
-    if amount >= MAX_AMOUNT:
-        raise _Bad(_l("%(column)s is too large (%(value)s)"), value=text)
     return amount.quantize(Decimal("0.01"))
 
 
@@ -443,6 +443,8 @@ def import_tax(source: Source, filename: str | None = None, progress: Progress |
     result = ImportResult()
     bind = db.session.get_bind()
     if bind.dialect.name == "postgresql" and bind.dialect.driver == "psycopg":
+        if progress is not None:
+            progress = _Onwards(progress)
         if table.data is not None:
             # Most files are plain CSV, as the tax bureau writes them: PostgreSQL parses and checks them.
             exact = {code: ids[code] for code in ids if (_known_code(code, ids, overridden) or ("",))[0] == code}
@@ -450,7 +452,7 @@ def import_tax(source: Source, filename: str | None = None, progress: Progress |
                                     lambda text: _known_month(text) == text, result, progress):
                 return result
             # Not one it could vouch for: checked row by row, which words each problem; the progress
-            # bar goes on from half way rather than back to the start.
+            # bar goes on from half way (from where it got to, if further) rather than back to the start.
             table = _open_table(io.BytesIO(table.data), "file.csv", TAX_COLUMNS)
             if progress is not None:
                 progress = functools.partial(lambda report, f: report(0.5 + 0.5 * f), progress)
@@ -464,6 +466,18 @@ def import_tax(source: Source, filename: str | None = None, progress: Progress |
         raise ImportFileError(str(NO_DATA_ROWS))
     _write_tax(parsed, result, progress)
     return result
+
+
+class _Onwards:
+    """A progress callback that never goes back: a smaller fraction than one reported is not passed on."""
+
+    def __init__(self, report: Progress):
+        self.report, self.reached = report, -1.0
+
+    def __call__(self, fraction: float) -> None:
+        if fraction > self.reached:
+            self.reached = fraction
+            self.report(fraction)
 
 
 _CENT = Decimal("0.01")

@@ -17,6 +17,9 @@ Nothing here commits: the caller does, after the whole file is written or nothin
 """
 from __future__ import annotations
 
+import csv
+import re
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -46,10 +49,17 @@ RAW_ROWS = (f"(SELECT c.enterprise_id, r.month, r.total_tax, r.district_tax"
 #: A load of at least this many rows, into months not stored yet and at least half as many rows as
 #: tax_records holds, builds the indexes and checks the foreign key once after writing the rows.
 BULK_MIN_ROWS = 50_000
-#: How long that load waits for the table (readers finishing); after that it writes row by row.
-BULK_LOCK_TIMEOUT = "2s"
+#: How long that load keeps trying for its locks (readers finishing); after that it writes row by row.
+BULK_LOCK_WAIT = 2.0
 #: Bytes handed to COPY at a time (progress is reported after each).
 BLOCK = 1 << 20
+#: A wider header is declined (PostgreSQL's limits on a table's columns and a row's size are far off).
+MAX_COLUMNS = 64
+# What PostgreSQL reads and Python does not, or not alike, beyond quotes: an amount written in hex,
+# octal or binary (PostgreSQL 16 reads 0x1A as a number, Decimal does not), and a field longer than
+# Python's csv module takes (it refuses the file). Bytes are at least as many as characters.
+_UNREAD_ALIKE = re.compile(rb"(?:^|,)\s*[+-]?0[xob]", re.IGNORECASE | re.MULTILINE)
+_LONG_FIELD = re.compile(rb"[^,\r\n]{%d}" % (csv.field_size_limit() + 1))
 
 
 class Declined(Exception):
@@ -89,7 +99,8 @@ def copy_csv(data: bytes, columns: dict[str, int], width: int, codes: dict[str, 
 
     PostgreSQL's CSV reader and Python's agree on a file without quote characters whose lines all
     have the header's number of fields: one record per line, the same fields. So the file is
-    declined if it holds a ``"``, if COPY fails (a line with another number of fields, an amount
+    declined if it holds a ``"`` (or the few other things they read differently: _UNREAD_ALIKE,
+    _LONG_FIELD, more than MAX_COLUMNS columns), if COPY fails (a line with another number of fields, an amount
     that is not a number, a stray carriage return, a NUL byte) or if COPY read fewer records than
     the file has lines (``\\.`` ends COPY's data early). Every record must then have a known code
     written exactly as stored, a month exactly as parse_month writes it, amounts parse_amount
@@ -97,7 +108,7 @@ def copy_csv(data: bytes, columns: dict[str, int], width: int, codes: dict[str, 
     checks accept, with the same values. Anything else, including what those checks would accept
     after tidying (a lower-case code, "2026-1", " 5", "1,000"), is declined and left to them.
     """
-    if b'"' in data:
+    if b'"' in data or width > MAX_COLUMNS or _UNREAD_ALIKE.search(data) or _LONG_FIELD.search(data):
         return False
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     db.session.flush()
@@ -133,8 +144,12 @@ def copy_csv(data: bytes, columns: dict[str, int], width: int, codes: dict[str, 
             connection.exec_driver_sql(f"DROP TABLE {RAW}, {CODES}")
     except Declined:
         return False
-    except (pg_errors.DataError, DataError):  # COPY (on the driver's cursor) could not read a line
+    except (pg_errors.DataError, pg_errors.ProgramLimitExceeded):  # COPY, on the driver's cursor, could not read it
         return False
+    except (DataError, OperationalError) as exc:
+        if isinstance(exc.orig, (pg_errors.DataError, pg_errors.ProgramLimitExceeded)):
+            return False
+        raise
     if progress is not None:
         progress(1.0)
     return True
@@ -165,10 +180,11 @@ def write(connection: Connection, source: str, months: list[str], count: int, re
     query that says whether one does; then a duplicate raises Duplicates before anything is counted.
     """
     inserted = None
-    if count >= BULK_MIN_ROWS and count >= _stored_estimate(connection) / 2:
-        inserted = _bulk_insert(connection, source, months, count, unique=duplicates is None)
-    if inserted is None and not _any_stored(connection, months):
-        inserted = _insert(connection, source)
+    if not _any_stored(connection, months):
+        if count >= BULK_MIN_ROWS and count >= _stored_estimate(connection) / 2:
+            inserted = _bulk_insert(connection, source, months, count, unique=duplicates is None)
+        if inserted is None:
+            inserted = _insert(connection, source)
     if inserted is not None:
         updated = 0
     else:
@@ -241,26 +257,26 @@ class _NotBulk(Exception):
 def _bulk_insert(connection: Connection, source: str, months: list[str], count: int, unique: bool) -> int | None:
     """Load the rows as PostgreSQL's manual advises for a bulk load ("Populating a Database"):
     drop tax_records' indexes and foreign key, insert, then build each index by one sort and check
-    the foreign key with one join, instead of maintaining them row by row (4 to 5 times faster).
+    the foreign key with one join, instead of maintaining them row by row (about 4 times faster).
 
     Only for many rows, into months none of which is stored, at least half as many as the table
-    holds (re-creating costs in proportion to the whole table, keeping them up row by row several
-    times as much per row written). Holds the table exclusively until the
-    transaction ends — readers wait a few seconds — so it waits at most BULK_LOCK_TIMEOUT for it and
-    otherwise returns None (as it does if the months are stored after all): the caller then writes
-    row by row. Everything happens inside a savepoint: on any failure the table is as it was. The
-    indexes and the constraint are re-created from the model, which the migrations match (tested).
+    holds (re-creating costs in proportion to the whole table; keeping them up row by row costs
+    several times as much per row written): in practice, loading a district's history.
+
+    Dropping a foreign key locks both its tables exclusively, so until the transaction ends
+    (a few seconds) nothing reads tax_records or the enterprise register. The locks are all taken
+    first, without waiting (retried for up to BULK_LOCK_WAIT seconds): the load never waits while
+    it holds one, so it can neither deadlock with nor queue ahead of other work. If it cannot have
+    them, or the months are stored after all, it returns None and the caller writes row by row.
+    Everything happens inside a savepoint: on any failure the table is as it was. The indexes and
+    the constraint are re-created from the model, which the migrations match (tested).
     """
     table = TaxRecord.__table__
     keys = [table.primary_key, *(c for c in table.constraints if isinstance(c, UniqueConstraint))]
     try:
         with connection.begin_nested():
-            previous = connection.exec_driver_sql("SELECT current_setting('lock_timeout')").scalar()
-            connection.exec_driver_sql("SELECT set_config('lock_timeout', %(t)s, true)", {"t": BULK_LOCK_TIMEOUT})
-            # The summary first, as every refresh takes it before reading tax_records: the other order
-            # could deadlock with an enterprise's move refreshing its buildings meanwhile.
-            summaries.lock()
-            connection.exec_driver_sql("LOCK TABLE tax_records IN ACCESS EXCLUSIVE MODE")
+            if not _lock_for_bulk(connection):
+                raise _NotBulk
             if _any_stored(connection, months):
                 raise _NotBulk
             if connection.exec_driver_sql("SELECT count(*) FROM tax_records").scalar() > 2 * count:
@@ -282,15 +298,39 @@ def _bulk_insert(connection: Connection, source: str, months: list[str], count: 
                 raise Duplicates from exc
             for index in table.indexes:
                 connection.execute(CreateIndex(index))
-            for constraint in table.foreign_key_constraints:  # locks enterprises' keys: within the timeout too
+            for constraint in table.foreign_key_constraints:
                 connection.execute(AddConstraint(constraint))
-            connection.exec_driver_sql("SELECT set_config('lock_timeout', %(t)s, true)", {"t": previous})
-            connection.exec_driver_sql("ANALYZE tax_records")  # the planner must not think it empty
+            # The planner must not take the table for empty. (If the transaction is rolled back the
+            # planner's count stays high until autovacuum: the size rule reads the true count anyway.)
+            connection.exec_driver_sql("ANALYZE tax_records")
     except _NotBulk:
         return None
-    except OperationalError as exc:
-        if isinstance(exc.orig, (pg_errors.LockNotAvailable, pg_errors.DeadlockDetected)):
-            return None
-        raise
     return inserted
+
+
+#: The tables the bulk load locks, and how: the summary as every refresh does, then the two tables
+#: whose foreign key it drops.
+_BULK_LOCKS = (
+    "LOCK TABLE building_tax_months IN SHARE ROW EXCLUSIVE MODE NOWAIT",
+    "LOCK TABLE tax_records, enterprises IN ACCESS EXCLUSIVE MODE NOWAIT",
+)
+
+
+def _lock_for_bulk(connection: Connection) -> bool:
+    """Take the bulk load's locks without waiting for them, trying again for up to BULK_LOCK_WAIT
+    seconds; False if they could not all be had (then none is held)."""
+    db.session.flush()
+    deadline = time.monotonic() + BULK_LOCK_WAIT
+    while True:
+        try:
+            with connection.begin_nested():
+                for statement in _BULK_LOCKS:
+                    connection.exec_driver_sql(statement)
+            return True
+        except OperationalError as exc:
+            if not isinstance(exc.orig, pg_errors.LockNotAvailable):
+                raise
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
 

@@ -191,3 +191,9 @@ def test_rows_inserted_meanwhile_by_another_import_are_upserted(db, make_enterpr
         (a.uscc, "2026-02"): (Decimal("6.00"), Decimal("1.00")),
         (a.uscc, "2026-03"): (Decimal("2.00"), Decimal("1.00")),
     }
+
+
+def test_a_huge_amount_with_decimals_is_too_large_not_a_crash(db, make_enterprise, write_file):
+    a = make_enterprise()
+    result = import_tax(write_file([HEADER, [a.uscc, "2026-01", "100000000000000000000000000.001", "1"]]))
+    assert result.errors == [RowError(2, "total_tax", "total_tax is too large (100000000000000000000000000.001)")]

@@ -7,6 +7,7 @@ must be the same. Files the COPY path can vouch for must also be taken by it.
 """
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 import pytest
@@ -31,15 +32,21 @@ def records(db):
     }
 
 
+def building_tax(db):
+    return set(db.session.execute(text(
+        "SELECT month, building_id, total_tax, district_tax, records FROM building_tax_months")).all())
+
+
 def outcome(db, path):
     """What importing the file does: (errors, counts) or the file error, and the rows it leaves
-    stored; rolled back afterwards so that the next import starts from the same table."""
+    stored with the dashboard's building tax; rolled back afterwards so that the next import starts
+    from the same tables."""
     try:
         result = import_tax(str(path))
         said = (result.errors, (result.inserted, result.updated, result.unchanged))
     except ImportFileError as exc:
         said = ("file error", str(exc))
-    stored = records(db)
+    stored = records(db), building_tax(db)
     db.session.rollback()
     return said, stored
 
@@ -79,13 +86,20 @@ FILES = {
     "district above total": (HEAD + "{a},2026-01,10,20\r\n", False),
     "duplicate rows": (HEAD + "{a},2026-01,1,1\r\n{b},2026-01,1,1\r\n{a},2026-01,2,1\r\n", False),
     "NUL byte": (HEAD + "{a},2026-01,1\x00,1\r\n", False),
+    "hexadecimal amount": (HEAD + "{a},2026-01,0x10,0\r\n", False),
+    "field longer than csv takes": ("uscc,month,total_tax,district_tax,note\r\n{a},2026-01,1.500,1," + "x" * 140_000
+                                    + "\r\n", False),
+    "too many columns": (",".join(["uscc", "month", "total_tax", "district_tax"] + [f"c{i}" for i in range(1700)])
+                         + "\r\n{a},2026-01,1.500,1" + "," * 1700 + "\r\n", False),
 }
 
 
 @pytest.mark.parametrize("stored", [False, True], ids=["months new", "months stored"])
 @pytest.mark.parametrize("name", list(FILES))
-def test_copy_path_agrees_with_the_row_checks(db, make_enterprise, make_tax, tmp_path, monkeypatch, name, stored):
-    a, b = make_enterprise(uscc=make_uscc("91310106MA1B2C3D4")), make_enterprise()  # a: letters to lower-case
+def test_copy_path_agrees_with_the_row_checks(db, make_enterprise, make_building, make_tax, tmp_path, monkeypatch,
+                                              name, stored):
+    # a: letters to lower-case; b: in a building, whose tax must come out the same either way
+    a, b = make_enterprise(uscc=make_uscc("91310106MA1B2C3D4")), make_enterprise(building=make_building())
     if stored:  # the upsert path: some of the file's months hold rows, one of them the file's own
         make_tax(a, "2026-01", "1.00", "1.00")
         make_tax(b, "2026-02", "3.00", "1.00")
@@ -129,13 +143,19 @@ def test_copy_path_reports_progress_up_to_one(db, make_enterprise, tmp_path, mon
     assert seen == sorted(seen) and len(seen) > 10 and 0.5 in seen and seen[-1] == 1.0
 
 
-def test_declined_file_progress_goes_on_from_half_way(db, make_enterprise, tmp_path):
-    a = make_enterprise()
+@pytest.mark.parametrize("late", [False, True], ids=["declined early", "declined late"])
+def test_declined_file_progress_never_goes_back(db, make_enterprise, tmp_path, late):
+    a = make_enterprise(uscc=make_uscc("91310106MA1B2C3D4"))
     path = tmp_path / "tax.csv"
-    path.write_text(HEAD + f"{a.uscc.lower()},2026-01,1,1\r\n")  # declined by COPY, accepted row by row
+    if late:  # passes the checks, then a duplicate declines it as it is written; rejected row by row
+        path.write_text(HEAD + "".join(f"{a.uscc},{y}-{m:02d},1,1\r\n" for y in range(1900, 3000)
+                                       for m in range(1, 13)) + f"{a.uscc},2000-01,2,1\r\n")
+    else:  # declined at once, accepted row by row
+        path.write_text(HEAD + f"{a.uscc.lower()},2026-01,1,1\r\n")
     seen = []
-    assert import_tax(str(path), progress=seen.append).inserted == 1
-    assert seen == sorted(seen) and seen[-1] == 1.0
+    result = import_tax(str(path), progress=seen.append)
+    assert bool(result.errors) is late, seen
+    assert seen == sorted(seen) and len(set(seen)) == len(seen) and (seen[-1] == 1.0 or late), seen
 
 
 # --------------------------------------------------------------------------- the bulk load
@@ -161,7 +181,11 @@ def bulk(db, monkeypatch):
     original = tax_staging._bulk_insert
 
     def spy(*args, **kwargs):
-        inserted = original(*args, **kwargs)
+        try:
+            inserted = original(*args, **kwargs)
+        except Exception as exc:
+            loads.append(type(exc).__name__)
+            raise
         loads.append(inserted)
         return inserted
 
@@ -217,22 +241,32 @@ def test_bulk_load_with_duplicates_reports_them_and_writes_nothing(db, make_ente
     path = tmp_path / "tax.csv"
     path.write_text(HEAD + f"{a.uscc},2026-01,1,1\r\n{b.uscc},2026-01,1,1\r\n{a.uscc},2026-01,2,1\r\n")
     result = import_tax(str(path))
+    assert bulk == ["Duplicates"]  # found by building the key, then checked row by row for the message
     assert [(e.row, e.column) for e in result.errors] == [(4, "uscc")]
     assert "already appears in row 2" in result.errors[0].reason
     db.session.commit()
     assert records(db) == {} and schema(db) == before
 
 
-def test_bulk_load_waits_briefly_for_readers_then_writes_row_by_row(app, db, make_enterprise, tmp_path, bulk,
-                                                                    monkeypatch):
-    monkeypatch.setattr(tax_staging, "BULK_LOCK_TIMEOUT", "200ms")
+@pytest.mark.parametrize("other", [
+    "SELECT count(*) FROM tax_records",  # a report reading tax in a long transaction
+    "SELECT count(*) FROM enterprises",  # any page: the register
+])
+def test_bulk_load_never_waits_on_other_work_and_then_writes_row_by_row(db, make_enterprise, tmp_path, bulk,
+                                                                         monkeypatch, other):
+    monkeypatch.setattr(tax_staging, "BULK_LOCK_WAIT", 0.2)
     enterprises = [make_enterprise() for _ in range(2)]
     path = file_of(tmp_path, enterprises, ["2026-01"])
-    with db.engine.connect() as reader:  # a report reading tax_records in a long transaction
-        reader.execute(text("SELECT count(*) FROM tax_records"))
+    with db.engine.connect() as them:
+        them.execute(text(other))  # and their transaction stays open
+        started = time.monotonic()
         result = import_tax(str(path))
+        assert time.monotonic() - started < 5
         assert result.ok and result.inserted == 2 and bulk == [None]
-        db.session.commit()
-        reader.rollback()
+        # The import holds none of the bulk load's locks now: their work goes on meanwhile.
+        them.execute(text("SET LOCAL lock_timeout = '1s'"))
+        them.execute(text("SELECT count(*) FROM enterprises"))
+        them.execute(text("SELECT count(*) FROM tax_records"))
+        them.rollback()
+    db.session.commit()
     assert len(records(db)) == 2
-    assert db.session.execute(text("SHOW lock_timeout")).scalar() == "0"  # the session's own setting is back
