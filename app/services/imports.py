@@ -205,6 +205,12 @@ def _read_csv(source: Source) -> tuple[Iterator[list[str]], Callable[[], float],
     return csv.reader(lines), lambda: buffer.tell() / len(data) if data else 1.0, lines
 
 
+# A cell may be as long as its file (uploads are limited in size, MAX_IMPORT_BYTES): the csv module's
+# default limit of 128 KiB a field would refuse a file that PostgreSQL's COPY (the tax import's fast
+# path) reads, and the two must accept the same files. The limit is the module's, for the process.
+csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
+
+
 # --------------------------------------------------------------------------- cell parsing
 
 
@@ -678,7 +684,7 @@ def _import_tax_by_copy(table: _Table, ids: dict[str, int], overridden: set[str]
     if failure is None and not result.errors and clean:
         connection.exec_driver_sql(f"ANALYZE {_STAGE}")
         months = sorted(connection.exec_driver_sql(f"SELECT DISTINCT month FROM {_STAGE}").scalars())
-        tax_staging.write(connection, _STAGE, months, clean, result)
+        tax_staging.write(connection, tax_staging.Staged(_STAGE, months, clean), result)
     connection.exec_driver_sql(f"DROP TABLE {_STAGE}")
     if failure is not None:
         raise failure

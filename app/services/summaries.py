@@ -61,6 +61,19 @@ def refresh_tax_months(months: Iterable[str]) -> None:
         db.session.execute(insert(table).from_select(_COLUMNS, _sums().where(TaxRecord.month.in_(part))))
 
 
+def store_tax_months(months: Iterable[str], rows: Iterable[tuple]) -> None:
+    """Replace these months' building tax with rows summed by the caller — (month, building_id,
+    total_tax, district_tax, records) — who must hold tax_records and the enterprise register so that
+    nothing else can have changed them, and have written every record of these months."""
+    lock()
+    table = BuildingTaxMonth.__table__
+    for part in _chunks(sorted(set(months))):
+        db.session.execute(delete(table).where(table.c.month.in_(part)))
+    rows = [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
+    for part in _chunks(rows):
+        db.session.execute(insert(table), part)
+
+
 def refresh_tax_buildings(building_ids: Iterable[int | None]) -> None:
     """Recompute every month of these buildings (None: enterprises without a building): after
     enterprises moved between them."""

@@ -7,7 +7,8 @@ Two ways in, one way out:
   every row passes checks that accept nothing ``app.services.imports`` would reject, with the same
   values (see ``copy_csv``); otherwise the savepoint is rolled back, nothing is left behind, and
   the caller checks the file row by row as before, which finds and words each problem.
-- rows Python has checked one by one (app.services.imports) stream by COPY into ``STAGE``.
+- rows Python has checked one by one (app.services.imports) stream by COPY into ``STAGE``
+  (a temporary table).
 - ``write``: inserts the staged rows, or upserts them and counts the new, changed and unchanged
   ones, then refreshes the dashboard's building tax of the months written. A large first load
   (see ``_bulk_insert``) re-creates the indexes and the foreign key after the rows, as
@@ -17,9 +18,10 @@ Nothing here commits: the caller does, after the whole file is written or nothin
 """
 from __future__ import annotations
 
-import csv
 import re
+import secrets
 import time
+from dataclasses import dataclass
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -39,12 +41,12 @@ if TYPE_CHECKING:
 
 #: Rows checked by Python: (enterprise_id, month, total_tax, district_tax), made by app.services.imports.
 STAGE = "tax_import"
-#: The file as PostgreSQL parsed it (copy_csv), and the codes it may contain with their enterprises.
-RAW = "tax_raw"
-CODES = "tax_codes"
-#: copy_csv's rows, as write() reads them.
-RAW_ROWS = (f"(SELECT c.enterprise_id, r.month, r.total_tax, r.district_tax"
-            f" FROM {RAW} AS r JOIN {CODES} AS c ON c.code = r.uscc)")
+#: The file as PostgreSQL parsed it (copy_csv), and the codes it may contain with their enterprises
+#: and buildings: UNLOGGED tables named for the import (so that PostgreSQL may scan them with parallel
+#: workers, which it never does for temporary tables), created and dropped inside its savepoint.
+#: copy_csv's rows, as write() reads them:
+RAW_ROWS = ("(SELECT c.enterprise_id, r.month, r.total_tax, r.district_tax"
+            " FROM {raw} AS r JOIN {codes} AS c ON c.code = r.uscc)")
 
 #: A load of at least this many rows, into months not stored yet and at least half as many rows as
 #: tax_records holds, builds the indexes and checks the foreign key once after writing the rows.
@@ -55,11 +57,9 @@ BULK_LOCK_WAIT = 2.0
 BLOCK = 1 << 20
 #: A wider header is declined (PostgreSQL's limits on a table's columns and a row's size are far off).
 MAX_COLUMNS = 64
-# What PostgreSQL reads and Python does not, or not alike, beyond quotes: an amount written in hex,
-# octal or binary (PostgreSQL 16 reads 0x1A as a number, Decimal does not), and a field longer than
-# Python's csv module takes (it refuses the file). Bytes are at least as many as characters.
-_UNREAD_ALIKE = re.compile(rb"(?:^|,)\s*[+-]?0[xob]", re.IGNORECASE | re.MULTILINE)
-_LONG_FIELD = re.compile(rb"[^,\r\n]{%d}" % (csv.field_size_limit() + 1))
+# A number PostgreSQL 16 and later read and Decimal does not: hex, octal or binary (0x1A). Searched
+# for only there (0.3 s for 720,000 rows); PostgreSQL 15 refuses it in COPY.
+_NOT_DECIMAL = re.compile(rb"[,\n][ \t\r\n\v\f]*[+-]?0[xXoObB]")
 
 
 class Declined(Exception):
@@ -68,24 +68,28 @@ class Declined(Exception):
 
 # --------------------------------------------------------------------------- the file, parsed by PostgreSQL
 
-# One pass over the parsed file: per month, its rows, those whose code is known, those whose amounts pass.
-# The amount checks are parse_amount's: non-negative, below 1e16, at most two decimal places that are not
-# zero (1.500 passes, 1.005 does not); NaN and Infinity fail `< 1e16`.
-_CHECK = f"""
-SELECT r.month, count(*), count(c.enterprise_id),
+# One pass over the parsed file: per month and (current) building, its rows, those whose code is
+# known, those whose amounts pass, and the sums of both amounts. The amount checks are parse_amount's:
+# non-negative, below 1e16, at most two decimal places that are not zero (1.500 passes, 1.005 does
+# not); NaN and Infinity fail `< 1e16`.
+_CHECK = """
+SELECT r.month, c.building_id, count(*), count(c.enterprise_id),
        count(*) FILTER (WHERE r.total_tax >= 0 AND r.total_tax < 1e16 AND r.total_tax = round(r.total_tax, 2)
                           AND r.district_tax >= 0 AND r.district_tax < 1e16
-                          AND r.district_tax = round(r.district_tax, 2) AND r.district_tax <= r.total_tax)
-FROM {RAW} AS r LEFT JOIN {CODES} AS c ON c.code = r.uscc
-GROUP BY r.month
+                          AND r.district_tax = round(r.district_tax, 2) AND r.district_tax <= r.total_tax),
+       sum(r.total_tax), sum(r.district_tax)
+FROM {raw} AS r LEFT JOIN {codes} AS c ON c.code = r.uscc
+GROUP BY r.month, c.building_id
 """
-
+# Do the buildings the sums were made with still hold those enterprises?
+_BUILDINGS_MOVED = ("SELECT EXISTS (SELECT FROM {codes} AS c JOIN enterprises AS e ON e.id = c.enterprise_id"
+                    " WHERE e.building_id IS DISTINCT FROM c.building_id)")
 
 # Is a code and month there twice (each code is exactly one enterprise's: an enterprise and month twice)?
 # Counted on a 64-bit hash of the pair, three times faster than on the text: the same pair always has
 # the same hash, so a duplicate is always found; two pairs sharing a hash (about one file in 10^8) only
 # send the file to the row-by-row checks, which decide exactly.
-_DUPLICATES = f"SELECT count(*) <> count(DISTINCT hashtextextended(uscc || ' ' || month, 0)) FROM {RAW}"
+_DUPLICATES = "SELECT count(*) <> count(DISTINCT hashtextextended(uscc || ' ' || month, 0)) FROM {raw}"
 
 
 def copy_csv(data: bytes, columns: dict[str, int], width: int, codes: dict[str, int],
@@ -99,8 +103,8 @@ def copy_csv(data: bytes, columns: dict[str, int], width: int, codes: dict[str, 
 
     PostgreSQL's CSV reader and Python's agree on a file without quote characters whose lines all
     have the header's number of fields: one record per line, the same fields. So the file is
-    declined if it holds a ``"`` (or the few other things they read differently: _UNREAD_ALIKE,
-    _LONG_FIELD, more than MAX_COLUMNS columns), if COPY fails (a line with another number of fields, an amount
+    declined if it holds a ``"`` (or more than MAX_COLUMNS columns, or, on PostgreSQL 16 and later,
+    an amount _NOT_DECIMAL finds), if COPY fails (a line with another number of fields, an amount
     that is not a number, a stray carriage return, a NUL byte) or if COPY read fewer records than
     the file has lines (``\\.`` ends COPY's data early). Every record must then have a known code
     written exactly as stored, a month exactly as parse_month writes it, amounts parse_amount
@@ -108,40 +112,54 @@ def copy_csv(data: bytes, columns: dict[str, int], width: int, codes: dict[str, 
     checks accept, with the same values. Anything else, including what those checks would accept
     after tidying (a lower-case code, "2026-1", " 5", "1,000"), is declined and left to them.
     """
-    if b'"' in data or width > MAX_COLUMNS or _UNREAD_ALIKE.search(data) or _LONG_FIELD.search(data):
+    if b'"' in data or width > MAX_COLUMNS:
         return False
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     db.session.flush()
     connection = db.session.connection()
+    if connection.dialect.server_version_info >= (16,) and _NOT_DECIMAL.search(data):
+        return False
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     names = {position: name for name, position in columns.items()}
     types = {"uscc": "text", "month": "text", "total_tax": "numeric", "district_tax": "numeric"}
     fields = ", ".join(
         f"{names[i]} {types[names[i]]}" if i in names else f"extra_{i} text" for i in range(width)
     )
+    names = {"raw": f"tax_raw_{secrets.token_hex(6)}", "codes": f"tax_codes_{secrets.token_hex(6)}"}
+    raw, codes_table = names["raw"], names["codes"]
     try:
         with connection.begin_nested():
-            connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {RAW} ({fields}) ON COMMIT DROP")
-            _copy(connection, f"COPY {RAW} FROM STDIN (FORMAT csv, HEADER true)", data, progress)
+            kind = _staging_kind(connection)
+            connection.exec_driver_sql(f"CREATE {kind} TABLE {raw} ({fields})")
+            _copy(connection, f"COPY {raw} FROM STDIN (FORMAT csv, HEADER true)", data, progress)
             connection.exec_driver_sql(
-                f"CREATE TEMPORARY TABLE {CODES} (code text PRIMARY KEY, enterprise_id integer NOT NULL) ON COMMIT DROP"
+                f"CREATE {kind} TABLE {codes_table} (code text PRIMARY KEY, enterprise_id integer NOT NULL,"
+                " building_id integer)"
             )
             with connection.connection.driver_connection.cursor() as cursor:
-                with cursor.copy(f"COPY {CODES} (code, enterprise_id) FROM STDIN") as copy:
+                with cursor.copy(f"COPY {codes_table} (code, enterprise_id) FROM STDIN") as copy:
                     for row in codes.items():
                         copy.write_row(row)
-            connection.exec_driver_sql(f"ANALYZE {CODES}")
-            months, rows = [], 0
-            for month, count, known, amounts_ok in connection.exec_driver_sql(_CHECK):
+            connection.exec_driver_sql(f"UPDATE {codes_table} AS c SET building_id = e.building_id"
+                                       " FROM enterprises AS e WHERE e.id = c.enterprise_id")
+            connection.exec_driver_sql(f"ANALYZE {codes_table}")
+            per_month: dict[str, int] = {}
+            summary = []
+            for month, building, count, known, amounts_ok, total, district in connection.exec_driver_sql(
+                    _CHECK.format(**names)):
                 if month is None or not month_ok(month) or not count == known == amounts_ok:
                     raise Declined
-                months.append(month)
-                rows += count
+                per_month[month] = per_month.get(month, 0) + count
+                summary.append((month, building, total, district, count))
+            rows = sum(per_month.values())
             if rows != lines - 1 or not rows:
                 raise Declined
             if progress is not None:
                 progress(0.6)
-            write(connection, RAW_ROWS, sorted(months), rows, result, duplicates=_DUPLICATES)
-            connection.exec_driver_sql(f"DROP TABLE {RAW}, {CODES}")
+            write(connection, Staged(
+                RAW_ROWS.format(**names), sorted(per_month), rows, duplicates=_DUPLICATES.format(**names),
+                summary=summary, summary_holds=_BUILDINGS_MOVED.format(**names),
+            ), result)
+            connection.exec_driver_sql(f"DROP TABLE {raw}, {codes_table}")
     except Declined:
         return False
     except (pg_errors.DataError, pg_errors.ProgramLimitExceeded):  # COPY, on the driver's cursor, could not read it
@@ -171,18 +189,40 @@ class Duplicates(Declined):
     """The staged rows hold an (enterprise, month) twice (only copy_csv's rows can)."""
 
 
-def write(connection: Connection, source: str, months: list[str], count: int, result: ImportResult, *,
-          duplicates: str | None = None) -> None:
-    """Write ``count`` staged rows of these months and count them into ``result``.
+@dataclass
+class Staged:
+    """Rows ready to be written: ``source``, a table or a subquery of (enterprise_id, month,
+    total_tax, district_tax), ``count`` rows over ``months``.
 
-    ``source``: a table or a subquery of (enterprise_id, month, total_tax, district_tax).
-    ``duplicates``: None if no (enterprise, month) appears twice in it (checked in Python), else a
-    query that says whether one does; then a duplicate raises Duplicates before anything is counted.
+    ``duplicates``: None if no (enterprise, month) appears twice in them (checked in Python), else a
+    query that says whether one does. ``summary``: their building tax (building_tax_months rows,
+    by each enterprise's building when they were summed), with ``summary_holds``, a query that says
+    whether some enterprise has moved since; used when these rows are all their months hold.
     """
+
+    source: str
+    months: list[str]
+    count: int
+    duplicates: str | None = None
+    summary: list[tuple] | None = None
+    summary_holds: str | None = None
+
+
+def write(connection: Connection, staged: Staged, result: ImportResult) -> None:
+    """Write the staged rows and count them into ``result``; a duplicate among them raises Duplicates
+    before anything is counted. Then bring the dashboard's building tax of their months up to date."""
+    source, months, count = staged.source, staged.months, staged.count
     inserted = None
+    summed = False
     if not _any_stored(connection, months):
         if count >= BULK_MIN_ROWS and count >= _stored_estimate(connection) / 2:
-            inserted = _bulk_insert(connection, source, months, count, unique=duplicates is None)
+            inserted = _bulk_insert(connection, source, months, count, unique=staged.duplicates is None)
+            # The load holds tax_records and the register: these rows are all their months hold, and
+            # the sums made while checking them are the building tax, if nobody moved meanwhile.
+            if (inserted is not None and staged.summary is not None
+                    and not connection.exec_driver_sql(staged.summary_holds).scalar()):
+                summaries.store_tax_months(months, staged.summary)
+                summed = True
         if inserted is None:
             inserted = _insert(connection, source)
     if inserted is not None:
@@ -190,14 +230,20 @@ def write(connection: Connection, source: str, months: list[str], count: int, re
     else:
         # A plain INSERT would have failed on a duplicate; INSERT ... ON CONFLICT fails only when both
         # rows are changed ones, and the join counts an unchanged pair as two unchanged rows.
-        if duplicates is not None and connection.exec_driver_sql(duplicates).scalar():
+        if staged.duplicates is not None and connection.exec_driver_sql(staged.duplicates).scalar():
             raise Duplicates
         inserted, updated = connection.exec_driver_sql(_UPSERT.format(source=source)).one()
     result.inserted, result.updated, result.unchanged = inserted, updated, count - inserted - updated
     # The rows bypassed the ORM: objects already loaded must not show their old values.
     db.session.expire_all()
-    if inserted or updated:
+    if (inserted or updated) and not summed:
         summaries.refresh_tax_months(months)
+
+
+def _staging_kind(connection: Connection) -> str:
+    """UNLOGGED, or TEMPORARY where the database user may not create tables (slower: no parallel scans)."""
+    allowed = connection.exec_driver_sql("SELECT has_schema_privilege(current_schema(), 'CREATE')").scalar()
+    return "UNLOGGED" if allowed else "TEMPORARY"
 
 
 # Are any of these months stored? If not (the usual monthly file), every row is new and a plain INSERT

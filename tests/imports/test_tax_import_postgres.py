@@ -87,8 +87,7 @@ FILES = {
     "duplicate rows": (HEAD + "{a},2026-01,1,1\r\n{b},2026-01,1,1\r\n{a},2026-01,2,1\r\n", False),
     "NUL byte": (HEAD + "{a},2026-01,1\x00,1\r\n", False),
     "hexadecimal amount": (HEAD + "{a},2026-01,0x10,0\r\n", False),
-    "field longer than csv takes": ("uscc,month,total_tax,district_tax,note\r\n{a},2026-01,1.500,1," + "x" * 140_000
-                                    + "\r\n", False),
+    "a long note": ("uscc,month,total_tax,district_tax,note\r\n{a},2026-01,1.500,1," + "x" * 140_000 + "\r\n", True),
     "too many columns": (",".join(["uscc", "month", "total_tax", "district_tax"] + [f"c{i}" for i in range(1700)])
                          + "\r\n{a},2026-01,1.500,1" + "," * 1700 + "\r\n", False),
 }
@@ -270,3 +269,32 @@ def test_bulk_load_never_waits_on_other_work_and_then_writes_row_by_row(db, make
         them.rollback()
     db.session.commit()
     assert len(records(db)) == 2
+
+
+@pytest.mark.parametrize("moved", [False, True], ids=["buildings as checked", "an enterprise moved meanwhile"])
+def test_bulk_load_building_tax_equals_a_full_recount(db, make_enterprise, make_building, tmp_path, bulk,
+                                                     monkeypatch, moved):
+    """The bulk load stores the building tax it summed while checking the file (the rows are all
+    their months hold) — unless an enterprise moved since, when it counts again from tax_records."""
+    from app.services import summaries
+
+    towers = [make_building(), make_building()]
+    enterprises = [make_enterprise(building=towers[0]), make_enterprise(building=towers[0]),
+                   make_enterprise(building=towers[1]), make_enterprise()]
+    if moved:
+        original = tax_staging._lock_for_bulk
+
+        def move_then_lock(connection):
+            enterprises[0].building_id = towers[1].id  # as a concurrent move would, committed before the locks
+            db.session.flush()
+            return original(connection)
+
+        monkeypatch.setattr(tax_staging, "_lock_for_bulk", move_then_lock)
+    assert import_tax(str(file_of(tmp_path, enterprises, ["2026-01", "2026-02", "2026-03"]))).inserted == 12
+    assert bulk == [12]
+    stored = building_tax(db)
+    summaries.rebuild_tax_summary()
+    assert building_tax(db) == stored
+    by_building = {(month, building): records for month, building, _, _, records in stored}
+    assert by_building[("2026-02", towers[1].id)] == (2 if moved else 1)
+    assert by_building[("2026-02", None)] == 1
