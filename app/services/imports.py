@@ -42,6 +42,8 @@ SUFFIXES = (".xlsx", ".csv")
 MAX_AMOUNT = Decimal("1e16")
 #: Rows per INSERT statement; large enough to amortise round trips, small enough for SQLite's variable limit.
 CHUNK = 2000
+#: The longest reason given for a row (they quote the cell; Excel holds 32,767 characters in a cell).
+MAX_REASON = 300
 
 Source = str | os.PathLike | IO[bytes]
 #: Called with the fraction done, 0.0 to 1.0: validation is the first half, writing the second.
@@ -205,10 +207,10 @@ def _read_csv(source: Source) -> tuple[Iterator[list[str]], Callable[[], float],
     return csv.reader(lines), lambda: buffer.tell() / len(data) if data else 1.0, lines
 
 
-# A cell may be as long as its file (uploads are limited in size, MAX_IMPORT_BYTES): the csv module's
+# A cell may be as long as its file (uploads are at most MAX_IMPORT_BYTES, 50 MB): the csv module's
 # default limit of 128 KiB a field would refuse a file that PostgreSQL's COPY (the tax import's fast
 # path) reads, and the two must accept the same files. The limit is the module's, for the process.
-csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
+csv.field_size_limit(max(csv.field_size_limit(), 64 << 20))
 
 
 # --------------------------------------------------------------------------- cell parsing
@@ -380,6 +382,8 @@ class _Row:
             return None
 
     def fail(self, column: str, reason: str) -> None:
+        if len(reason) > MAX_REASON:  # a reason quotes the cell: a huge cell must not make a huge message
+            reason = reason[:MAX_REASON - 1] + "…"
         self.errors.append(RowError(self.number, column, reason))
         self.failed = True
 

@@ -3,7 +3,7 @@
 Two ways in, one way out:
 
 - ``copy_csv``: a plain CSV file goes to the server as it is (``COPY ... (FORMAT csv)`` into a
-  temporary table: PostgreSQL parses it) and is checked there in one pass. It is written only if
+  staging table: PostgreSQL parses it) and is checked there in one pass. It is written only if
   every row passes checks that accept nothing ``app.services.imports`` would reject, with the same
   values (see ``copy_csv``); otherwise the savepoint is rolled back, nothing is left behind, and
   the caller checks the file row by row as before, which finds and words each problem.
@@ -21,8 +21,8 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from psycopg import errors as pg_errors
@@ -41,9 +41,11 @@ if TYPE_CHECKING:
 
 #: Rows checked by Python: (enterprise_id, month, total_tax, district_tax), made by app.services.imports.
 STAGE = "tax_import"
-#: The file as PostgreSQL parsed it (copy_csv), and the codes it may contain with their enterprises
-#: and buildings: UNLOGGED tables named for the import (so that PostgreSQL may scan them with parallel
-#: workers, which it never does for temporary tables), created and dropped inside its savepoint.
+# copy_csv stages the file as PostgreSQL parsed it ({raw}) and the codes it may contain with their
+# enterprises and buildings ({codes}) in UNLOGGED tables named for the import, so that PostgreSQL may
+# scan them with parallel workers (it never does for temporary tables); they are created and dropped
+# inside the import's savepoint, so a rollback or a lost connection removes them too. (A crash of the
+# server itself leaves their empty files behind, as it does for any unlogged table being created.)
 #: copy_csv's rows, as write() reads them:
 RAW_ROWS = ("(SELECT c.enterprise_id, r.month, r.total_tax, r.district_tax"
             " FROM {raw} AS r JOIN {codes} AS c ON c.code = r.uscc)")
@@ -72,16 +74,19 @@ class Declined(Exception):
 # known, those whose amounts pass, and the sums of both amounts. The amount checks are parse_amount's:
 # non-negative, below 1e16, at most two decimal places that are not zero (1.500 passes, 1.005 does
 # not); NaN and Infinity fail `< 1e16`.
+# (Grouped by building and summed only when the file may be bulk-loaded, the one use of the sums.)
 _CHECK = """
-SELECT r.month, c.building_id, count(*), count(c.enterprise_id),
+SELECT r.month, {building}, count(*), count(c.enterprise_id),
        count(*) FILTER (WHERE r.total_tax >= 0 AND r.total_tax < 1e16 AND r.total_tax = round(r.total_tax, 2)
                           AND r.district_tax >= 0 AND r.district_tax < 1e16
                           AND r.district_tax = round(r.district_tax, 2) AND r.district_tax <= r.total_tax),
-       sum(r.total_tax), sum(r.district_tax)
+       {sums}
 FROM {raw} AS r LEFT JOIN {codes} AS c ON c.code = r.uscc
-GROUP BY r.month, c.building_id
+GROUP BY r.month, {building}
 """
-# Do the buildings the sums were made with still hold those enterprises?
+_BY_BUILDING = {"building": "c.building_id", "sums": "sum(r.total_tax), sum(r.district_tax)"}
+_BY_MONTH = {"building": "NULL::integer", "sums": "NULL::numeric, NULL::numeric"}
+# Has any enterprise moved to another building since the sums were made?
 _BUILDINGS_MOVED = ("SELECT EXISTS (SELECT FROM {codes} AS c JOIN enterprises AS e ON e.id = c.enterprise_id"
                     " WHERE e.building_id IS DISTINCT FROM c.building_id)")
 
@@ -124,28 +129,17 @@ def copy_csv(data: bytes, columns: dict[str, int], width: int, codes: dict[str, 
     fields = ", ".join(
         f"{names[i]} {types[names[i]]}" if i in names else f"extra_{i} text" for i in range(width)
     )
-    names = {"raw": f"tax_raw_{secrets.token_hex(6)}", "codes": f"tax_codes_{secrets.token_hex(6)}"}
-    raw, codes_table = names["raw"], names["codes"]
+    tables = {"raw": f"tax_raw_{secrets.token_hex(6)}", "codes": f"tax_codes_{secrets.token_hex(6)}"}
+    raw, codes_table = tables["raw"], tables["codes"]
+    bulk = lines - 1 >= BULK_MIN_ROWS and lines - 1 >= _stored_estimate(connection) / 2
     try:
         with connection.begin_nested():
-            kind = _staging_kind(connection)
-            connection.exec_driver_sql(f"CREATE {kind} TABLE {raw} ({fields})")
-            _copy(connection, f"COPY {raw} FROM STDIN (FORMAT csv, HEADER true)", data, progress)
-            connection.exec_driver_sql(
-                f"CREATE {kind} TABLE {codes_table} (code text PRIMARY KEY, enterprise_id integer NOT NULL,"
-                " building_id integer)"
-            )
-            with connection.connection.driver_connection.cursor() as cursor:
-                with cursor.copy(f"COPY {codes_table} (code, enterprise_id) FROM STDIN") as copy:
-                    for row in codes.items():
-                        copy.write_row(row)
-            connection.exec_driver_sql(f"UPDATE {codes_table} AS c SET building_id = e.building_id"
-                                       " FROM enterprises AS e WHERE e.id = c.enterprise_id")
-            connection.exec_driver_sql(f"ANALYZE {codes_table}")
+            if not _staged(connection, tables, fields, data, codes, progress):
+                raise Declined
             per_month: dict[str, int] = {}
             summary = []
-            for month, building, count, known, amounts_ok, total, district in connection.exec_driver_sql(
-                    _CHECK.format(**names)):
+            check = _CHECK.format(**tables, **(_BY_BUILDING if bulk else _BY_MONTH))
+            for month, building, count, known, amounts_ok, total, district in connection.exec_driver_sql(check):
                 if month is None or not month_ok(month) or not count == known == amounts_ok:
                     raise Declined
                 per_month[month] = per_month.get(month, 0) + count
@@ -156,18 +150,46 @@ def copy_csv(data: bytes, columns: dict[str, int], width: int, codes: dict[str, 
             if progress is not None:
                 progress(0.6)
             write(connection, Staged(
-                RAW_ROWS.format(**names), sorted(per_month), rows, duplicates=_DUPLICATES.format(**names),
-                summary=summary, summary_holds=_BUILDINGS_MOVED.format(**names),
+                RAW_ROWS.format(**tables), sorted(per_month), rows, duplicates=_DUPLICATES.format(**tables),
+                summary=summary if bulk else None, summary_stale=_BUILDINGS_MOVED.format(**tables),
             ), result)
             connection.exec_driver_sql(f"DROP TABLE {raw}, {codes_table}")
     except Declined:
         return False
-    except (pg_errors.DataError, pg_errors.ProgramLimitExceeded):  # COPY, on the driver's cursor, could not read it
+    if progress is not None:
+        progress(1.0)
+    return True
+
+
+def _staged(connection: Connection, tables: dict[str, str], fields: str, data: bytes, codes: dict[str, int],
+            progress: Callable[[float], None] | None) -> bool:
+    """Create the staging tables and COPY the file and the codes into them; False if PostgreSQL
+    cannot read the file (a line with another number of fields, an amount that is not a number, a
+    stray carriage return, a NUL byte, a limit). Only these errors are taken for "cannot read": one
+    raised later, by the writing, is an error."""
+    raw, codes_table = tables["raw"], tables["codes"]
+    kind = _staging_kind(connection)
+    try:
+        with connection.begin_nested():
+            connection.exec_driver_sql(f"CREATE {kind} TABLE {raw} ({fields})")
+            _copy(connection, f"COPY {raw} FROM STDIN (FORMAT csv, HEADER true)", data, progress)
+    except (pg_errors.DataError, pg_errors.ProgramLimitExceeded):  # raised by COPY on the driver's cursor
         return False
     except (DataError, OperationalError) as exc:
         if isinstance(exc.orig, (pg_errors.DataError, pg_errors.ProgramLimitExceeded)):
             return False
         raise
+    connection.exec_driver_sql(
+        f"CREATE {kind} TABLE {codes_table} (code text PRIMARY KEY, enterprise_id integer NOT NULL, building_id integer)"
+    )
+    with connection.connection.driver_connection.cursor() as cursor:
+        with cursor.copy(f"COPY {codes_table} (code, enterprise_id) FROM STDIN") as copy:
+            for row in codes.items():
+                copy.write_row(row)
+    connection.exec_driver_sql(f"UPDATE {codes_table} AS c SET building_id = e.building_id"
+                               " FROM enterprises AS e WHERE e.id = c.enterprise_id")
+    connection.exec_driver_sql(f"ANALYZE {codes_table}, {raw}")  # estimates, so that the grouping stays in memory
+    return True
     if progress is not None:
         progress(1.0)
     return True
@@ -196,7 +218,7 @@ class Staged:
 
     ``duplicates``: None if no (enterprise, month) appears twice in them (checked in Python), else a
     query that says whether one does. ``summary``: their building tax (building_tax_months rows,
-    by each enterprise's building when they were summed), with ``summary_holds``, a query that says
+    by each enterprise's building when they were summed), with ``summary_stale``, a query that says
     whether some enterprise has moved since; used when these rows are all their months hold.
     """
 
@@ -205,7 +227,11 @@ class Staged:
     count: int
     duplicates: str | None = None
     summary: list[tuple] | None = None
-    summary_holds: str | None = None
+    summary_stale: str | None = None
+
+    def __post_init__(self):
+        if self.summary is not None and self.summary_stale is None:
+            raise ValueError("a summary needs the query that says whether it is stale")
 
 
 def write(connection: Connection, staged: Staged, result: ImportResult) -> None:
@@ -220,7 +246,7 @@ def write(connection: Connection, staged: Staged, result: ImportResult) -> None:
             # The load holds tax_records and the register: these rows are all their months hold, and
             # the sums made while checking them are the building tax, if nobody moved meanwhile.
             if (inserted is not None and staged.summary is not None
-                    and not connection.exec_driver_sql(staged.summary_holds).scalar()):
+                    and not connection.exec_driver_sql(staged.summary_stale).scalar()):
                 summaries.store_tax_months(months, staged.summary)
                 summed = True
         if inserted is None:

@@ -197,3 +197,11 @@ def test_a_huge_amount_with_decimals_is_too_large_not_a_crash(db, make_enterpris
     a = make_enterprise()
     result = import_tax(write_file([HEADER, [a.uscc, "2026-01", "100000000000000000000000000.001", "1"]]))
     assert result.errors == [RowError(2, "total_tax", "total_tax is too large (100000000000000000000000000.001)")]
+
+
+def test_a_huge_cell_makes_a_short_reason(db, make_enterprise, write_file):
+    a = make_enterprise()
+    result = import_tax(write_file([HEADER, [a.uscc, "2026-" + "1" * 200_000, "1", "1"]]))
+    [error] = result.errors
+    assert error.column == "month" and error.reason.startswith("month must be a month as YYYY-MM, not '2026-111")
+    assert len(error.reason) == 300 and error.reason.endswith("…")
