@@ -18,6 +18,8 @@ class TaxRecord(db.Model):
         CheckConstraint("total_tax >= 0", name="total_tax_non_negative"),
         CheckConstraint("district_tax >= 0", name="district_tax_non_negative"),
         CheckConstraint("district_tax <= total_tax", name="district_within_total"),
+        # Room on each page, so that a corrected amount is updated in place (migration 0009).
+        {"postgresql_with": {"fillfactor": 90}},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

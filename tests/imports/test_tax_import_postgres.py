@@ -331,3 +331,24 @@ def test_non_decimal_numbers_are_found_for_postgresql_16(text_, found):
     """PostgreSQL 16 reads 0x1A, 0o17 and 0b101 as numbers in COPY; Decimal does not: such a file is
     declined there. (PostgreSQL 15, the CI's, refuses them in COPY anyway.)"""
     assert bool(tax_staging._NOT_DECIMAL.search(b"uscc,month,total_tax,district_tax\n" + text_.encode())) is found
+
+
+def test_a_corrected_file_updates_in_place(db, make_enterprise, tmp_path):
+    """tax_records keeps room on its pages (fillfactor 90, migration 0009), so a re-issue that
+    corrects amounts updates the rows in place (HOT) instead of adding index entries."""
+    assert db.session.execute(text(
+        "SELECT reloptions FROM pg_class WHERE oid = 'tax_records'::regclass")).scalar() == ["fillfactor=90"]
+    enterprises = [make_enterprise() for _ in range(20)]
+    months = [f"2025-{m:02d}" for m in range(1, 13)]
+    assert import_tax(str(file_of(tmp_path, enterprises, months))).inserted == 240
+    db.session.commit()
+    path = tmp_path / "corrected.csv"
+    # Every tenth total corrected, as in a re-issue (the room is a tenth of a page).
+    path.write_text(HEAD + "".join(f"{e.uscc},{m},{i + 10 + (n % 10 == 0)},{i}\r\n"
+                                   for n, (e, (i, m)) in enumerate((e, im) for e in enterprises
+                                                                   for im in enumerate(months))))
+    before = db.session.execute(text("SELECT pg_stat_get_xact_tuples_hot_updated('tax_records'::regclass)")).scalar()
+    result = import_tax(str(path))
+    assert (result.inserted, result.updated) == (0, 24)
+    hot = db.session.execute(text("SELECT pg_stat_get_xact_tuples_hot_updated('tax_records'::regclass)")).scalar()
+    assert hot - before == 24
