@@ -457,8 +457,7 @@ def import_tax(source: Source, filename: str | None = None, progress: Progress |
             progress = _Onwards(progress)
         if table.data is not None:
             # Most files are plain CSV, as the tax bureau writes them: PostgreSQL parses and checks them.
-            exact = {code: ids[code] for code in ids if (_known_code(code, ids, overridden) or ("",))[0] == code}
-            if tax_staging.copy_csv(table.data, table.columns, table.width, exact,
+            if tax_staging.copy_csv(table.data, table.columns, table.width, _exact_codes(ids, overridden),
                                     lambda text: _known_month(text) == text, result, progress):
                 return result
             # Not one it could vouch for: checked row by row, which words each problem; the progress
@@ -593,6 +592,18 @@ def _known_code(text: str, ids: dict[str, int], overridden: set[str]) -> tuple[s
     if code in ids and (problem is None or (problem is USCCProblem.checksum and code in overridden)):
         return code, ids[code], f"{ids[code]}\t"
     return None
+
+
+def _exact_codes(ids: dict[str, int], overridden: set[str]) -> dict[str, int]:
+    """Each registered code that passes, written exactly as it is, as _check_tax_row would take it
+    (canonical, and valid or accepted by override), with its enterprise: what a cell must hold for
+    the COPY path to accept it."""
+    exact = {}
+    for code, enterprise_id in ids.items():
+        known = _known_code(code, ids, overridden)
+        if known is not None and known[0] == code:
+            exact[code] = enterprise_id
+    return exact
 
 
 def _known_month(text: str) -> str | None:
