@@ -77,6 +77,16 @@ def time_copy(url, path: Path) -> tuple[int, float]:
     return rows, best
 
 
+def stage_file(conn, path: Path) -> None:
+    """COPY the file as it is into a temporary table floor_raw, dropped at the end of the transaction."""
+    conn.execute("CREATE TEMPORARY TABLE floor_raw (uscc text, month text, total_tax numeric,"
+                 " district_tax numeric) ON COMMIT DROP")
+    with conn.cursor() as cur, open(path, "rb") as fh:
+        with cur.copy("COPY floor_raw FROM STDIN (FORMAT csv, HEADER true)") as copy:
+            while block := fh.read(1 << 20):
+                copy.write(block)
+
+
 def time_floor(url, path: Path) -> float:
     """What a first import cannot do without on this schema, best of two, rolled back each time:
     COPY the file into a temporary table, then load tax_records the fastest way PostgreSQL has —
@@ -95,12 +105,7 @@ def time_floor(url, path: Path) -> float:
         conn.rollback()
         for _ in range(2):
             started = time.perf_counter()
-            conn.execute("CREATE TEMPORARY TABLE floor_raw (uscc text, month text, total_tax numeric,"
-                         " district_tax numeric) ON COMMIT DROP")
-            with conn.cursor() as cur, open(path, "rb") as fh:
-                with cur.copy("COPY floor_raw FROM STDIN (FORMAT csv, HEADER true)") as copy:
-                    while block := fh.read(1 << 20):
-                        copy.write(block)
+            stage_file(conn, path)
             for name, _, _ in reversed(keys):
                 conn.execute(f"ALTER TABLE tax_records DROP CONSTRAINT {name}")
             for name, _ in indexes:
@@ -125,12 +130,7 @@ def time_lean_floor(url, path: Path) -> float:
     with psycopg.connect(dataset.libpq_url(url)) as conn:
         for _ in range(2):
             started = time.perf_counter()
-            conn.execute("CREATE TEMPORARY TABLE floor_raw (uscc text, month text, total_tax numeric,"
-                         " district_tax numeric) ON COMMIT DROP")
-            with conn.cursor() as cur, open(path, "rb") as fh:
-                with cur.copy("COPY floor_raw FROM STDIN (FORMAT csv, HEADER true)") as copy:
-                    while block := fh.read(1 << 20):
-                        copy.write(block)
+            stage_file(conn, path)
             conn.execute("CREATE TABLE lean_tax (enterprise_id integer NOT NULL, month varchar(7) NOT NULL,"
                          " total_tax numeric(18, 2) NOT NULL CHECK (total_tax >= 0),"
                          " district_tax numeric(18, 2) NOT NULL CHECK (district_tax >= 0),"
