@@ -190,9 +190,6 @@ def _staged(connection: Connection, tables: dict[str, str], fields: str, data: b
                                " FROM enterprises AS e WHERE e.id = c.enterprise_id")
     connection.exec_driver_sql(f"ANALYZE {codes_table}, {raw}")  # estimates, so that the grouping stays in memory
     return True
-    if progress is not None:
-        progress(1.0)
-    return True
 
 
 def _copy(connection: Connection, statement: str, data: bytes, progress: Callable[[float], None] | None) -> None:
