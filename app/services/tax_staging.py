@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from psycopg import errors as pg_errors
-from sqlalchemy import UniqueConstraint, text
+from sqlalchemy import UniqueConstraint
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 

@@ -301,9 +301,13 @@ def test_bulk_load_building_tax_equals_a_full_recount(db, make_enterprise, make_
 
         monkeypatch.setattr(tax_staging, "_lock_for_bulk", move_then_lock)
     calls = []
+
+    def recorded(name):
+        real = getattr(summaries, name)
+        return lambda *args: calls.append(name) or real(*args)
+
     for name in ("store_tax_months", "refresh_tax_months"):
-        monkeypatch.setattr(summaries, name, lambda *args, name=name, real=getattr(summaries, name):
-                            calls.append(name) or real(*args))
+        monkeypatch.setattr(summaries, name, recorded(name))
     assert import_tax(str(file_of(tmp_path, enterprises, ["2026-01", "2026-02", "2026-03"]))).inserted == 12
     assert bulk == [12]
     assert calls == (["refresh_tax_months"] if moved else ["store_tax_months"])
