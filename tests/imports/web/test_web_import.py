@@ -463,3 +463,32 @@ def test_a_failure_that_could_not_be_recorded_is_retried_normally(app, officer, 
 
     run = fresh_run(run_id)
     assert run.status is RunStatus.done and run.attempts == 2 and run.inserted == 1
+
+
+def test_an_error_sheet_is_not_left_behind_when_the_run_cannot_be_saved(app, officer, upload, upload_folder,
+                                                                        monkeypatch, two):
+    """A rejected import whose final commit fails: the run is recorded as failed (tracked_run), and
+    the error sheet it had written — named by no saved run — is removed, not left on the disk."""
+    from app.jobs import imports as jobs
+    from app.services import import_files
+
+    real_save = import_files.save_error_sheet
+    real_commit = _db.session.commit
+    written = []
+
+    def save_then_fail_the_commit(run, errors):
+        real_save(run, errors)
+        written.append(run.error_file)
+
+        def failing_commit():
+            monkeypatch.setattr(_db.session, "commit", real_commit)  # only this once
+            raise RuntimeError("the database went away at the last moment")
+
+        monkeypatch.setattr(_db.session, "commit", failing_commit)
+
+    monkeypatch.setattr(jobs, "save_error_sheet", save_then_fail_the_commit)
+    run_id = run_id_of(upload(tax_csv([(two[0].uscc, "2026-13", 1, 1)]), "bad.csv"))
+    work(app)
+    run = fresh_run(run_id)
+    assert written and run.status is RunStatus.failed and run.error_file is None
+    assert stored_files(upload_folder) == []  # neither the upload nor the orphaned sheet
