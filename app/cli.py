@@ -72,8 +72,8 @@ def worker(queues: tuple[str, ...], burst: bool) -> None:
         click.echo(f"SLA scan every minute; next: {ensure_sla_schedule(get_queue(SLA_QUEUE))}")
     if REPORT_QUEUE in names:  # the monthly pack, at 06:00 Shanghai time on the 1st
         click.echo(f"Monthly pack; next: {ensure_pack_schedule(get_queue(REPORT_QUEUE))}")
-        if removed := sweep_partial_files():  # *.part files a killed worker left behind
-            click.echo(f"Removed {removed} unfinished report file{'s' if removed != 1 else ''} of a stopped worker")
+    if removed := sweep_partial_files():  # *.part files (workbooks, error sheets) a killed worker left behind
+        click.echo(f"Removed {removed} unfinished file{'s' if removed != 1 else ''} of a stopped worker")
     w = make_worker(current_app._get_current_object(), names, get_redis())
     w.work(with_scheduler=True, burst=burst)
 

@@ -15,6 +15,8 @@ never made, replacing its job if that failed for good.
 """
 from __future__ import annotations
 
+import itertools
+
 import secrets
 from datetime import date, datetime, time, timezone
 from pathlib import Path
@@ -59,11 +61,15 @@ def generate_report(run_id: int) -> str:
 
 
 def sweep_partial_files(older_than: float = JOB_TIMEOUT) -> int:
-    """Delete the temporary workbooks (*.part) in REPORT_FOLDER that no job can still be writing (a killed
-    worker leaves them: no job runs longer than JOB_TIMEOUT); how many were deleted."""
+    """Delete the temporary workbooks (*.part: reports in REPORT_FOLDER, import error sheets in the
+    imports folder) that no job can still be writing (a killed worker leaves them: no job runs longer
+    than JOB_TIMEOUT); how many were deleted."""
+    from app.services.import_files import import_folder
+
     cutoff = datetime.now(timezone.utc).timestamp() - older_than  # file times are the wall clock's, not the app's
     removed = 0
-    for path in Path(current_app.config["REPORT_FOLDER"]).glob("*.part"):
+    partial = itertools.chain(Path(current_app.config["REPORT_FOLDER"]).glob("*.part"), import_folder().glob("*.part"))
+    for path in partial:
         try:
             if path.stat().st_mtime < cutoff:
                 path.unlink()

@@ -308,8 +308,11 @@ def test_a_worker_starting_reschedules_a_pack_job_that_failed_for_good(app, db, 
     assert queue.fetch_job("monthly-pack-2026-02").get_status() == JobStatus.SCHEDULED
 
 
-def test_flask_worker_removes_partial_workbooks_a_killed_worker_left(app, report_folder, monkeypatch):
-    """A .part older than JOB_TIMEOUT belongs to no running job; a younger one may (another worker's)."""
+def test_flask_worker_removes_partial_workbooks_a_killed_worker_left(app, report_folder, upload_folder, monkeypatch):
+    """A .part older than JOB_TIMEOUT belongs to no running job; a younger one may (another worker's).
+    Reports and import error sheets alike."""
+    from app.services.import_files import import_folder
+
     import app.jobs.worker as worker_module
 
     class Idle:
@@ -324,11 +327,19 @@ def test_flask_worker_removes_partial_workbooks_a_killed_worker_left(app, report
         if mtime:
             os.utime(report_folder / name, (mtime, mtime))
 
+    with app.app_context():
+        sheets = import_folder()
+    for name, mtime in [("d4.xlsx.part", long_ago), ("e5.xlsx.part", None), ("f6.xlsx", long_ago)]:
+        (sheets / name).write_bytes(b"PK")
+        if mtime:
+            os.utime(sheets / name, (mtime, mtime))
+
     result = app.test_cli_runner().invoke(args=["worker", "--burst"])
 
     assert result.exit_code == 0, result.output
     assert sorted(os.listdir(report_folder)) == ["b2.xlsx.1e1e1e.part", "c3.xlsx"]
-    assert "Removed 1 unfinished report file of a stopped worker" in result.output
+    assert sorted(os.listdir(sheets)) == ["e5.xlsx.part", "f6.xlsx"]
+    assert "Removed 2 unfinished files of a stopped worker" in result.output
 
 
 def test_a_report_whose_work_horse_was_killed_is_failed_on_the_retry(app, db, make_user, report_folder, monkeypatch,
