@@ -15,7 +15,7 @@ from app import clock
 from app.extensions import db
 from app.imports import spreadsheets
 from app.imports.forms import KIND_LABELS, ImportForm, size_text
-from app.jobs.imports import enqueue_import
+from app.jobs.imports import INTERRUPTED, enqueue_import
 from app.jobs.runs import progress_of, reconcile, status_payload
 from app.models import AuditKind, ImportKind, ImportRun, RunStatus
 from app.params import page_arg
@@ -34,7 +34,7 @@ QUEUE_DOWN = ("The import could not be started: the job queue is not answering. 
 def _reconcile(run: ImportRun) -> None:
     """Fail a run whose job vanished or never appeared (commits if so) and delete its upload: nothing
     will import it any more."""
-    if reconcile(run):
+    if reconcile(run, INTERRUPTED):
         db.session.commit()
         import_files.discard(run)
 

@@ -218,10 +218,19 @@ def progress_of(run) -> int:
     return int(job.get_meta(refresh=False).get("progress", 0))
 
 
-def reconcile(run) -> bool:
+#: Why a run failed that no worker ever started (its job never reached the queue, or the queue lost it).
+NEVER_STARTED = ("The run never started: its job was lost before a worker took it (the job queue was "
+                 "restarted, or the page that started it stopped). Start it again.")
+
+
+def reconcile(run, interrupted: str = INTERRUPTED) -> bool:
     """Mark a queued or running run failed when its job is gone, never appeared (the process that
     committed the run died before enqueueing it) or failed without us knowing (a killed worker, a
-    timeout). True when the run changed; the caller commits."""
+    timeout). True when the run changed; the caller commits.
+
+    The reason says which: ``interrupted`` (the caller's words for its kind of run) when an attempt
+    had started, NEVER_STARTED when none had — replacing the last attempt's "(will retry)", since
+    no retry is coming."""
     if run.status.finished or not run.job_id:
         return False
     try:
@@ -232,8 +241,8 @@ def reconcile(run) -> bool:
             return False  # maybe being enqueued right now
         status = None
     if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED, None):
+        run.error = interrupted if run.status is RunStatus.running else NEVER_STARTED
         run.status = RunStatus.failed
-        run.error = run.error or "The worker stopped before the run finished (it may have been restarted or timed out)."
         run.finished_at = clock.now()
         return True
     return False

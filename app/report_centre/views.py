@@ -13,7 +13,7 @@ from app import clock
 from app.auth.forms import ConfirmForm
 from app.extensions import db
 from app.i18n import current_locale
-from app.jobs.reports import enqueue_report
+from app.jobs.reports import INTERRUPTED, enqueue_report
 from app.jobs.runs import progress_of, reconcile, status_payload
 from app.models import AuditKind, ReportKind, ReportRun
 from app.params import page_arg
@@ -39,7 +39,7 @@ def _reconcile(runs: list[ReportRun]) -> None:
     """Fail the unfinished runs whose job is gone (reconcile() gives a new run its enqueue grace); a Redis
     outage leaves them as they are."""
     try:
-        if any([reconcile(run) for run in runs if not run.status.finished]):
+        if any([reconcile(run, INTERRUPTED) for run in runs if not run.status.finished]):
             db.session.commit()
     except RedisError:
         db.session.rollback()

@@ -297,7 +297,7 @@ def test_a_run_whose_job_vanished_is_marked_failed_when_looked_at(app, browser, 
         clock.freeze(None)
 
     assert payload["status"] == "failed" and payload["finished"] is True
-    assert "worker stopped before the run finished" in payload["error"]
+    assert payload["error"].startswith("The run never started: its job was lost")  # no worker had taken it
     assert fresh_run(run_id).status is RunStatus.failed
 
 
@@ -378,7 +378,7 @@ def test_a_run_whose_job_was_never_enqueued_fails_after_the_grace(app, browser, 
     finally:
         clock.freeze(None)
 
-    assert payload["status"] == "failed" and "worker stopped before the run finished" in payload["error"]
+    assert payload["status"] == "failed" and payload["error"].startswith("The run never started")
     assert stored_files(upload_folder) == []
 
 
@@ -492,3 +492,20 @@ def test_an_error_sheet_is_not_left_behind_when_the_run_cannot_be_saved(app, off
     run = fresh_run(run_id)
     assert written and run.status is RunStatus.failed and run.error_file is None
     assert stored_files(upload_folder) == []  # neither the upload nor the orphaned sheet
+
+
+def test_a_run_whose_worker_died_on_its_last_attempt_says_so_in_the_imports_words(app, browser, officer, upload,
+                                                                                  two):
+    """The last attempt had started (the run is running) when its work horse was killed, and no retry
+    will come: the run fails with the import's own reason, not a generic one nor an earlier attempt's."""
+    run_id = run_id_of(upload(tax_csv([(two[0].uscc, "2026-10", 1, 1)]), "tax.csv"))
+    run = fresh_run(run_id)
+    run.status, run.attempts, run.error = RunStatus.running, 3, "The job failed unexpectedly (OperationalError) (will retry)"
+    _db.session.commit()
+    get_redis().flushdb()  # RQ's record of the killed job is gone too
+    clock.freeze(clock.now() + timedelta(seconds=31))
+    try:
+        payload = browser.get(f"/imports/runs/{run_id}/status").get_json()
+    finally:
+        clock.freeze(None)
+    assert payload["status"] == "failed" and payload["error"] == import_job.INTERRUPTED
