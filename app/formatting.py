@@ -12,6 +12,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel import Locale, dates, numbers
+from babel.lists import format_list
 from flask import Flask, current_app
 from flask_babel import get_locale
 
@@ -80,8 +81,15 @@ def day(value: date | None) -> str:
     return value.isoformat() if value else "—"
 
 
+def names(items) -> str:
+    """A list of names in the reader's language (CLDR's list patterns): "A, B, and C", "甲、乙和丙"."""
+    items = [str(item) for item in items]
+    return format_list(items, locale=_locale()) if items else ""
+
+
 def register(app: Flask) -> None:
-    app.jinja_env.filters.update(money=money, money_m=money_m, number=number, local_time=local_time, day=day)
+    app.jinja_env.filters.update(money=money, money_m=money_m, number=number, local_time=local_time, day=day,
+                                 names=names)
 
     from app.params import list_args
     from app.permissions import can_edit

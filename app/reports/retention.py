@@ -14,6 +14,7 @@ from decimal import Decimal
 import pandas as pd
 from flask_babel import gettext as _, ngettext
 
+from app import formatting
 from app.models import KeyTier
 from app.reports import queries
 from app.reports.excel import Book, Col, Indicator
@@ -209,7 +210,7 @@ def collect(period: Period, enterprises: pd.DataFrame | None = None,
     elif months.recent != expected:
         section.notes.append(_(
             "The tax-drop flag compares the last three months with tax data (%(months)s) with the same months a "
-            "year earlier.", months=", ".join(reversed(months.recent))))
+            "year earlier.", months=formatting.names(reversed(months.recent))))
     return section
 
 

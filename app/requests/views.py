@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app import clock
+from app import clock, formatting
 from app.extensions import db
 from app.formatting import local_time
 from app.models import (
@@ -273,7 +273,7 @@ def dispatch(request_id: int):
 
     def call() -> str:
         wf.dispatch(sr, current_user, departments, note=form.note.data, version=form.version.data)
-        return _("Dispatched to %(departments)s.", departments=", ".join(d.name for d in departments))
+        return _("Dispatched to %(departments)s.", departments=formatting.names(d.name for d in departments))
 
     return _perform(sr, "dispatch", form, _offered(sr)["dispatch"], call)
 

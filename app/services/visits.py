@@ -5,7 +5,7 @@ from datetime import date
 
 from flask_babel import format_number, gettext as _
 
-from app import clock
+from app import clock, formatting
 from app.extensions import db
 from app.models import Enterprise, EnterpriseStatus, Role, User, Visit
 
@@ -37,7 +37,7 @@ def log_visit(*, enterprise: Enterprise, visited_on: date, officers: list[User],
         raise VisitError(_("Choose at least one officer who made the visit."), "officer_ids")
     unfit = [u.name for u in officers if u.role not in VISITORS or not u.active]
     if unfit:
-        raise VisitError(_("Not an active liaison officer: %(names)s.", names=", ".join(unfit)), "officer_ids")
+        raise VisitError(_("Not an active liaison officer: %(names)s.", names=formatting.names(unfit)), "officer_ids")
     summary = (summary or "").strip()
     if not summary:
         raise VisitError(_("Write a summary of the visit."), "summary")

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from flask_babel import force_locale
 
-from app.formatting import day, local_time, money, money_m, number
+from app.formatting import day, local_time, money, money_m, names, number
 
 ZH = "zh_Hans_CN"
 UTC_EVENING = datetime(2026, 11, 27, 10, 3, 9, tzinfo=timezone.utc)  # 18:03:09 in Shanghai
@@ -54,3 +54,12 @@ def test_named_styles_follow_the_language(app):
 def test_without_a_locale_it_is_english(app):
     assert money_m(Decimal("2000000")) == "¥2.00 m"
     assert local_time(UTC_EVENING) == "2026-11-27 18:03"
+
+
+def test_names_are_listed_in_the_readers_language(app):
+    with app.test_request_context():
+        assert names(["Li Na", "Wang Lei", "Zhou Ting"]) == "Li Na, Wang Lei, and Zhou Ting"
+        assert names(["Li Na"]) == "Li Na" and names([]) == ""
+        with force_locale(ZH):
+            assert names(["李娜", "王磊", "周婷"]) == "李娜、王磊和周婷"
+            assert names(["李娜", "王磊"]) == "李娜和王磊"

@@ -289,7 +289,7 @@ def test_the_tax_drop_flag_skips_a_month_not_yet_imported(risk_data):
     assert rows["Down Thirty"]["Tax down ≥ 30 % YoY (3 months)"] == "Yes"
     assert "2026-01 −30.0 %, 2026-02 −30.0 %, 2026-03 −30.0 %" in rows["Down Thirty"]["Reasons"]
     notes = [c for row in book["Cover"].iter_rows(values_only=True) for c in row if isinstance(c, str)]
-    assert any("last three months with tax data (2026-01, 2026-02, 2026-03)" in n for n in notes)
+    assert any("last three months with tax data (2026-01, 2026-02, and 2026-03)" in n for n in notes)
 
 
 # --------------------------------------------------------------------------- service
