@@ -78,6 +78,12 @@ def _submitted_account() -> str:
     return "account:" + hashlib.sha256(email.encode()).hexdigest()[:32] if email else ""
 
 
+def _not_signed_in(response) -> bool:
+    """Only attempts that did not sign in count against the limits: an office behind one address
+    signing in at nine must not lock itself out (a successful login answers with a redirect)."""
+    return response.status_code not in (301, 302, 303)
+
+
 def _limit_logins(app: Flask) -> None:
     """One Limiter per app: Flask-Limiter keeps its storage on the instance, and tests run several apps."""
     limiter = Limiter(
@@ -92,7 +98,8 @@ def _limit_logins(app: Flask) -> None:
     limiter.init_app(app)
     view = app.view_functions["auth.login"]
     for key in (_client_address, _submitted_account):
-        view = limiter.limit(app.config["LOGIN_RATE_LIMIT"], key_func=key, methods=["POST"], error_message=TOO_MANY_LOGINS)(view)
+        view = limiter.limit(app.config["LOGIN_RATE_LIMIT"], key_func=key, methods=["POST"], error_message=TOO_MANY_LOGINS,
+                             deduct_when=_not_signed_in)(view)
     app.view_functions["auth.login"] = view
     app.extensions["login_limiter"] = limiter
 
