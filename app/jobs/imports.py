@@ -7,7 +7,7 @@ missing columns) *fails* the run with the reason, without retries: it would fail
 from __future__ import annotations
 
 from app.extensions import db
-from app.jobs.runs import JOB_TIMEOUT, RESULT_TTL, RETRY, JobFailure, set_progress, tracked_run
+from app.jobs.runs import JOB_TIMEOUT, RESULT_TTL, RETRY, JobFailure, files_kept_if_done, set_progress, tracked_run
 from app.models import ImportKind, ImportRun
 from app.queue import get_queue
 from app.services.import_files import discard, path_of, save_error_sheet
@@ -30,28 +30,23 @@ def enqueue_import(run: ImportRun) -> None:
 def run_import(run_id: int) -> dict:
     """Validate an uploaded import file and apply it, or write its error sheet and change nothing; the upload
     is deleted once the run has ended (kept while a retry is pending)."""
-    sheet = None
-    try:
-        with tracked_run(ImportRun, run_id, interrupted=INTERRUPTED, ended=discard) as run:
-            path = path_of(run.stored_name)
-            if not path.is_file():
-                raise JobFailure("The uploaded file is no longer on the server; upload it again.")
-            try:
-                result = SERVICES[run.kind](path, run.filename, progress=set_progress)
-            except ImportFileError as exc:
-                raise JobFailure(str(exc)) from exc
-            if result.errors:
-                db.session.rollback()  # nothing was written, but the import must leave no trace at all
-                save_error_sheet(run, result.errors)
-                sheet = run.error_file
-            else:
-                run.rows = result.inserted + result.updated + result.unchanged
-                run.inserted, run.updated, run.unchanged = result.inserted, result.updated, result.unchanged
-            run.error_count = len(result.errors)
-            # tracked_run commits the import together with the counts and status "done".
-            return {"errors": run.error_count, "inserted": run.inserted, "updated": run.updated,
-                    "unchanged": run.unchanged}
-    except BaseException:
-        if sheet is not None:  # written, but the run that would name it was not saved: nobody can download it
-            path_of(sheet).unlink(missing_ok=True)
-        raise
+    with files_kept_if_done() as written, \
+            tracked_run(ImportRun, run_id, interrupted=INTERRUPTED, ended=discard) as run:
+        path = path_of(run.stored_name)
+        if not path.is_file():
+            raise JobFailure("The uploaded file is no longer on the server; upload it again.")
+        try:
+            result = SERVICES[run.kind](path, run.filename, progress=set_progress)
+        except ImportFileError as exc:
+            raise JobFailure(str(exc)) from exc
+        if result.errors:
+            db.session.rollback()  # nothing was written, but the import must leave no trace at all
+            save_error_sheet(run, result.errors)
+            written.append(path_of(run.error_file))
+        else:
+            run.rows = result.inserted + result.updated + result.unchanged
+            run.inserted, run.updated, run.unchanged = result.inserted, result.updated, result.unchanged
+        run.error_count = len(result.errors)
+        # tracked_run commits the import together with the counts and status "done".
+        return {"errors": run.error_count, "inserted": run.inserted, "updated": run.updated,
+                "unchanged": run.unchanged}

@@ -16,7 +16,6 @@ never made, replacing its job if that failed for good.
 from __future__ import annotations
 
 import itertools
-
 import secrets
 from datetime import date, datetime, time, timezone
 from pathlib import Path
@@ -28,7 +27,7 @@ from rq.job import Job, JobStatus
 
 from app import clock
 from app.extensions import db
-from app.jobs.runs import JOB_TIMEOUT, RESULT_TTL, RETRY, set_progress, tracked_run
+from app.jobs.runs import JOB_TIMEOUT, RESULT_TTL, RETRY, files_kept_if_done, set_progress, tracked_run
 from app.models import ReportRun, RunStatus
 from app.queue import get_queue
 from app.reports.period import SHANGHAI, Period, shift
@@ -44,19 +43,13 @@ INTERRUPTED = "The worker stopped while making this report (it may have run out 
 
 def generate_report(run_id: int) -> str:
     """Build a report run's workbook into REPORT_FOLDER; the file's stored name."""
-    path = None
-    try:
-        with tracked_run(ReportRun, run_id, interrupted=INTERRUPTED) as run:
-            folder = Path(current_app.config["REPORT_FOLDER"])
-            folder.mkdir(parents=True, exist_ok=True)
-            name = f"{secrets.token_hex(16)}.xlsx"
-            path = folder / name
-            run.size = write_workbook(run.kind, run.period, path, progress=set_progress, locale=run.locale)
-            run.stored_name = name
-    except BaseException:
-        if path is not None:  # the run was not committed as done: no run names this file (a retry makes another)
-            path.unlink(missing_ok=True)
-        raise
+    with files_kept_if_done() as written, tracked_run(ReportRun, run_id, interrupted=INTERRUPTED) as run:
+        folder = Path(current_app.config["REPORT_FOLDER"])
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"{secrets.token_hex(16)}.xlsx"
+        written.append(folder / name)
+        run.size = write_workbook(run.kind, run.period, written[-1], progress=set_progress, locale=run.locale)
+        run.stored_name = name
     return name
 
 

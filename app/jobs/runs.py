@@ -196,6 +196,20 @@ def tracked_run(model: type[Run], run_id: int, *, interrupted: str = INTERRUPTED
     _call_ended(ended, run)  # outside the try: the run is done, whatever the clean-up does
 
 
+@contextmanager
+def files_kept_if_done() -> Iterator[list]:
+    """Paths a job writes for its run (append them): deleted again if the run is not saved as done,
+    since no run then names them (a retry writes its own). Wrap tracked_run in it, so that a failing
+    final commit is seen too: ``with files_kept_if_done() as written, tracked_run(...) as run:``."""
+    written: list = []
+    try:
+        yield written
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+
+
 def _call_ended(ended, run) -> None:
     if ended is None:
         return
