@@ -448,18 +448,22 @@ def _upsert(table, rows: list[dict], keys: list[str], set_: dict, progress: Prog
 def import_tax(source: Source, filename: str | None = None, progress: Progress | None = None) -> ImportResult:
     """Validate a monthly tax file and, if it is clean, upsert its records (flushes; the caller commits)."""
     table = _open_table(source, filename, TAX_COLUMNS)
-    ids = dict(db.session.execute(select(Enterprise.uscc, Enterprise.id)).all())
-    overridden = set(db.session.scalars(select(Enterprise.uscc).where(Enterprise.uscc_override)))
+    register = Enterprise.__table__.c  # Core columns: no ORM statement to set up for plain pairs (0.1 s less)
+    ids = dict(db.session.execute(select(register.uscc, register.id)).all())
+    overridden = set(db.session.scalars(select(register.uscc).where(register.uscc_override)))
     result = ImportResult()
     bind = db.session.get_bind()
     if bind.dialect.name == "postgresql" and bind.dialect.driver == "psycopg":
         if progress is not None:
             progress = _Onwards(progress)
         if table.data is not None:
-            # Most files are plain CSV, as the tax bureau writes them: PostgreSQL parses and checks them.
-            if tax_staging.copy_csv(table.data, table.columns, table.width, _exact_codes(ids, overridden),
-                                    lambda text: _known_month(text) == text, result, progress):
-                return result
+            # Most files are plain CSV, as the tax bureau writes them: in the template's layout, Python
+            # maps each line's code and COPY writes the rows; in any other, PostgreSQL parses and checks them.
+            codes = _exact_codes(ids, overridden)
+            for fast_path in (tax_staging.copy_plain, tax_staging.copy_csv):
+                if fast_path(table.data, table.columns, table.width, codes, lambda text: _known_month(text) == text,
+                             result, progress):
+                    return result
             # Not one it could vouch for: checked row by row, which words each problem; the progress
             # bar goes on from half way (from where it got to, if further) rather than back to the start.
             table = _open_table(io.BytesIO(table.data), "file.csv", TAX_COLUMNS)

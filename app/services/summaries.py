@@ -55,10 +55,17 @@ def refresh_tax_months(months: Iterable[str]) -> None:
     if not months:
         return
     lock()
-    table = BuildingTaxMonth.__table__
-    for part in _chunks(months):
-        db.session.execute(delete(table).where(table.c.month.in_(part)))
-        db.session.execute(insert(table).from_select(_COLUMNS, _sums().where(TaxRecord.month.in_(part))))
+    # Summed by a query, then inserted: PostgreSQL may spread a query over several cores, never an INSERT ... SELECT.
+    _replace_tax_months(months, tax_month_sums(months))
+
+
+def tax_month_sums(months: Iterable[str]) -> list[tuple]:
+    """These months' building tax as store_tax_months takes it, summed by a query of its own (which,
+    unlike INSERT ... SELECT, PostgreSQL may run on several cores)."""
+    rows = []
+    for part in _chunks(sorted(set(months))):
+        rows += db.session.execute(_sums().where(TaxRecord.month.in_(part))).all()
+    return rows
 
 
 def store_tax_months(months: Iterable[str], rows: Iterable[tuple]) -> None:
@@ -66,6 +73,10 @@ def store_tax_months(months: Iterable[str], rows: Iterable[tuple]) -> None:
     total_tax, district_tax, records) — who must hold tax_records and the enterprise register so that
     nothing else can have changed them, and have written every record of these months."""
     lock()
+    _replace_tax_months(months, rows)
+
+
+def _replace_tax_months(months: Iterable[str], rows: Iterable[tuple]) -> None:
     table = BuildingTaxMonth.__table__
     for part in _chunks(sorted(set(months))):
         db.session.execute(delete(table).where(table.c.month.in_(part)))

@@ -1,9 +1,10 @@
-"""The tax import's PostgreSQL paths (app.services.tax_staging): a plain CSV file parsed by COPY and
-checked in SQL, and the bulk load of a large first import.
+"""The tax import's PostgreSQL paths (app.services.tax_staging): a file in the template's layout read
+line by line by Python and COPYed straight into tax_records (copy_plain), any other plain CSV file
+parsed by COPY and checked in SQL (copy_csv), and the bulk load of a large first import.
 
-The COPY path may only ever accept what the row-by-row checks accept, with the same values: every
-file here is imported both ways and the outcomes (errors, counts, stored rows, or the file error)
-must be the same. Files the COPY path can vouch for must also be taken by it.
+Both fast paths may only ever accept what the row-by-row checks accept, with the same values: every
+file here is imported each way and the outcomes (errors, counts, stored rows, or the file error)
+must be the same. Files a fast path can vouch for must also be taken by it.
 """
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ def building_tax(db):
 
 def staging_tables(db):
     return db.session.execute(text(
-        "SELECT relname FROM pg_class WHERE relname LIKE 'tax\\_raw\\_%' OR relname LIKE 'tax\\_codes\\_%'")).all()
+        "SELECT relname FROM pg_class WHERE relname LIKE 'tax\\_raw\\_%' OR relname LIKE 'tax\\_codes\\_%'"
+        " OR relname LIKE 'tax\\_plain\\_%'")).all()
 
 
 def outcome(db, path):
@@ -58,19 +60,52 @@ def outcome(db, path):
     return said, stored
 
 
+def without_copy_plain(monkeypatch):
+    monkeypatch.setattr(tax_staging, "copy_plain", lambda *args, **kwargs: False)
+
+
 def row_by_row(monkeypatch):
+    without_copy_plain(monkeypatch)
     monkeypatch.setattr(tax_staging, "copy_csv", lambda *args, **kwargs: False)
+
+
+@pytest.fixture(params=["copy_plain", "copy_csv"])
+def fast_path(request, monkeypatch):
+    """The fast path that takes a file in the template's layout: copy_plain, or copy_csv (copy_plain
+    turned off), for the behaviour both must have."""
+    if request.param == "copy_csv":
+        without_copy_plain(monkeypatch)
+    return request.param
+
+
+def taken_by(monkeypatch) -> list[str]:
+    """Records which path writes the next import: copy_plain, copy_csv or row by row."""
+    taken = []
+    for name in ("copy_plain", "copy_csv"):
+        def spy(*args, _real=getattr(tax_staging, name), _name=name, **kwargs):
+            done = _real(*args, **kwargs)
+            if done:
+                taken.append(_name)
+            return done
+        monkeypatch.setattr(tax_staging, name, spy)
+    original = imports._import_tax_by_copy
+    monkeypatch.setattr(imports, "_import_tax_by_copy", lambda *args: taken.append("row by row") or original(*args))
+    return taken
 
 
 HEAD = "uscc,month,total_tax,district_tax\r\n"
 
-# name -> (file text with {a}, {b} for two enterprises' codes, whether the COPY path takes it)
+PLAIN, CSV = "copy_plain", "copy_csv"
+# name -> (file text with {a}, {b} for two enterprises' codes, the fast path that takes it: PLAIN, CSV or False)
 FILES = {
-    "plain, BOM and CRLF": ("\ufeff" + HEAD + "{a},2026-01,1000.50,400.20\r\n{b},2026-01,0,0\r\n{a},2026-02,7,7\r\n", True),
-    "no newline at the end": (HEAD + "{a},2026-01,1,1", True),
-    "columns reordered, one extra": ("district_tax,note,MONTH,uscc,total_tax\n4,x,2026-01,{a},10\n5,,2026-01,{b},5\n", True),
-    "amounts PostgreSQL and Decimal read alike": (HEAD + "{a},2026-01,1.500,+0.5\r\n{b},2026-01,1e3, 5\r\n{a},2026-02,.5,0.50\r\n", True),
-    "large amounts": (HEAD + "{a},2026-01,9999999999999999.99,9999999999999999.99\r\n", True),
+    "plain, BOM and CRLF": ("\ufeff" + HEAD + "{a},2026-01,1000.50,400.20\r\n{b},2026-01,0,0\r\n{a},2026-02,7,7\r\n", PLAIN),
+    "no newline at the end": (HEAD + "{a},2026-01,1,1", PLAIN),
+    "plain, LF": (HEAD.replace("\r\n", "\n") + "{a},2026-01,12.5,0.01\n{b},2026-01,0000000000000001,1\n", PLAIN),
+    "LF header, CRLF rows": (HEAD.replace("\r\n", "\n") + "{a},2026-01,1,1\r\n{b},2026-01,1,1\r\n", False),
+    "CRLF header, one LF row": (HEAD + "{a},2026-01,1,1\r\n{b},2026-01,1,1\n{b},2026-02,1,1\r\n", False),
+    "columns reordered, one extra": ("district_tax,note,MONTH,uscc,total_tax\n4,x,2026-01,{a},10\n5,,2026-01,{b},5\n", CSV),
+    "amounts PostgreSQL and Decimal read alike": (HEAD + "{a},2026-01,1.500,+0.5\r\n{b},2026-01,1e3, 5\r\n{a},2026-02,.5,0.50\r\n", CSV),
+    "large amounts": (HEAD + "{a},2026-01,9999999999999999.99,9999999999999999.99\r\n", PLAIN),
     "lower-case code": (HEAD + "{a_lower},2026-01,1,1\r\n", False),
     "month without its zero": (HEAD + "{a},2026-1,1,1\r\n", False),
     "month with spaces": (HEAD + "{a}, 2026-01 ,1,1\r\n", False),
@@ -94,7 +129,7 @@ FILES = {
     "duplicate rows": (HEAD + "{a},2026-01,1,1\r\n{b},2026-01,1,1\r\n{a},2026-01,2,1\r\n", False),
     "NUL byte": (HEAD + "{a},2026-01,1\x00,1\r\n", False),
     "hexadecimal amount": (HEAD + "{a},2026-01,0x10,0\r\n", False),
-    "a long note": ("uscc,month,total_tax,district_tax,note\r\n{a},2026-01,1.500,1," + "x" * 140_000 + "\r\n", True),
+    "a long note": ("uscc,month,total_tax,district_tax,note\r\n{a},2026-01,1.500,1," + "x" * 140_000 + "\r\n", CSV),
     "too many columns": (",".join(["uscc", "month", "total_tax", "district_tax"] + [f"c{i}" for i in range(1700)])
                          + "\r\n{a},2026-01,1.500,1" + "," * 1700 + "\r\n", False),
 }
@@ -102,27 +137,29 @@ FILES = {
 
 @pytest.mark.parametrize("way", ["months new", "months stored", "bulk load"])
 @pytest.mark.parametrize("name", list(FILES))
-def test_copy_path_agrees_with_the_row_checks(db, make_enterprise, make_building, make_tax, tmp_path, monkeypatch,
+def test_fast_paths_agree_with_the_row_checks(db, make_enterprise, make_building, make_tax, tmp_path, monkeypatch,
                                               request, name, way):
-    stored = way == "months stored"
+    monkeypatch.setattr(tax_staging, "LINES", 2)  # copy_plain checks and sends two lines at a time
     if way == "bulk load":  # a file of any size is loaded in bulk (its sums become the building tax)
         request.getfixturevalue("bulk")
     # a: letters to lower-case; b: in a building, whose tax must come out the same either way
     a, b = make_enterprise(uscc=make_uscc("91310106MA1B2C3D4")), make_enterprise(building=make_building())
-    if stored:  # the upsert path: some of the file's months hold rows, one of them the file's own
+    if way == "months stored":  # the upsert path: some of the file's months hold rows, one of them the file's own
         make_tax(a, "2026-01", "1.00", "1.00")
         make_tax(b, "2026-02", "3.00", "1.00")
     template, fast = FILES[name]
     path = tmp_path / "tax.csv"
     path.write_bytes(template.format(a=a.uscc, b=b.uscc, a_lower=a.uscc.lower(),
                                      unknown=make_uscc("91310106999999999")).encode("utf-8"))
-    taken = []
-    original = imports._import_tax_by_copy
-    monkeypatch.setattr(imports, "_import_tax_by_copy", lambda *args: taken.append(True) or original(*args))
-    by_copy = outcome(db, path)
-    assert bool(taken) is not fast, "the COPY path should take this file" if fast else "the COPY path must decline it"
+    taken = taken_by(monkeypatch)
+    by_fast_paths = outcome(db, path)
+    assert taken == [fast or "row by row"]
+    if fast == PLAIN:  # copy_csv must agree too
+        without_copy_plain(monkeypatch)
+        taken.clear()
+        assert outcome(db, path) == by_fast_paths and taken == [CSV]
     row_by_row(monkeypatch)
-    assert by_copy == outcome(db, path)
+    assert by_fast_paths == outcome(db, path)
 
 
 def test_overridden_code_and_stored_values_are_written_by_copy(db, make_enterprise, make_tax, tmp_path, monkeypatch):
@@ -142,13 +179,16 @@ def test_overridden_code_and_stored_values_are_written_by_copy(db, make_enterpri
     }
 
 
-def test_copy_path_reports_progress_up_to_one(db, make_enterprise, tmp_path, monkeypatch):
+def test_fast_paths_report_progress_up_to_one(db, make_enterprise, tmp_path, monkeypatch, fast_path):
     monkeypatch.setattr(tax_staging, "BLOCK", 64)
+    monkeypatch.setattr(tax_staging, "LINES", 5)
     a = make_enterprise()
     path = tmp_path / "tax.csv"
     path.write_text(HEAD + "".join(f"{a.uscc},{y}-{m:02d},10,5\r\n" for y in range(2000, 2010) for m in range(1, 13)))
     seen = []
+    taken = taken_by(monkeypatch)
     assert import_tax(str(path), progress=seen.append).inserted == 120
+    assert taken == [fast_path]
     assert seen == sorted(seen) and len(seen) > 10 and 0.5 in seen and seen[-1] == 1.0
 
 
@@ -209,7 +249,7 @@ def file_of(tmp_path, enterprises, months, name="tax.csv"):
     return path
 
 
-def test_bulk_load_restores_every_index_and_constraint(db, make_enterprise, tmp_path, bulk):
+def test_bulk_load_restores_every_index_and_constraint(db, make_enterprise, tmp_path, bulk, fast_path):
     before = schema(db)
     enterprises = [make_enterprise() for _ in range(3)]
     result = import_tax(str(file_of(tmp_path, enterprises, ["2026-01", "2026-02"])))
@@ -229,7 +269,7 @@ def test_bulk_load_restores_every_index_and_constraint(db, make_enterprise, tmp_
 
 
 def test_bulk_load_is_not_used_for_a_file_much_smaller_than_the_table(db, make_enterprise, make_tax, tmp_path,
-                                                                       bulk):
+                                                                       bulk, fast_path):
     enterprises = [make_enterprise() for _ in range(2)]
     for month in ("2025-01", "2025-02", "2025-03", "2025-04", "2025-05"):
         make_tax(enterprises[0], month, "1.00")
@@ -244,13 +284,14 @@ def test_bulk_load_is_not_used_for_a_file_much_smaller_than_the_table(db, make_e
     assert len(records(db)) == 9
 
 
-def test_bulk_load_with_duplicates_reports_them_and_writes_nothing(db, make_enterprise, tmp_path, bulk):
+def test_bulk_load_with_duplicates_reports_them_and_writes_nothing(db, make_enterprise, tmp_path, bulk, fast_path):
     before = schema(db)
     a, b = make_enterprise(), make_enterprise()
     path = tmp_path / "tax.csv"
     path.write_text(HEAD + f"{a.uscc},2026-01,1,1\r\n{b.uscc},2026-01,1,1\r\n{a.uscc},2026-01,2,1\r\n")
     result = import_tax(str(path))
-    assert bulk == ["Duplicates"]  # found by building the key, then checked row by row for the message
+    # found by building the key (by each fast path in turn), then checked row by row for the message
+    assert bulk == ["Duplicates"] * (2 if fast_path == PLAIN else 1)
     assert [(e.row, e.column) for e in result.errors] == [(4, "uscc")]
     assert "already appears in row 2" in result.errors[0].reason
     db.session.commit()
@@ -262,7 +303,7 @@ def test_bulk_load_with_duplicates_reports_them_and_writes_nothing(db, make_ente
     "SELECT count(*) FROM enterprises",  # any page: the register
 ])
 def test_bulk_load_never_waits_on_other_work_and_then_writes_row_by_row(db, make_enterprise, tmp_path, bulk,
-                                                                         monkeypatch, other):
+                                                                         monkeypatch, other, fast_path):
     monkeypatch.setattr(tax_staging, "BULK_LOCK_WAIT", 0.2)
     enterprises = [make_enterprise() for _ in range(2)]
     path = file_of(tmp_path, enterprises, ["2026-01"])
@@ -283,9 +324,10 @@ def test_bulk_load_never_waits_on_other_work_and_then_writes_row_by_row(db, make
 
 @pytest.mark.parametrize("moved", [False, True], ids=["buildings as checked", "an enterprise moved meanwhile"])
 def test_bulk_load_building_tax_equals_a_full_recount(db, make_enterprise, make_building, tmp_path, bulk,
-                                                     monkeypatch, moved):
-    """The bulk load stores the building tax it summed while checking the file (the rows are all
-    their months hold) — unless an enterprise moved since, when it counts again from tax_records."""
+                                                     monkeypatch, moved, fast_path):
+    """The bulk load stores the building tax it summed (the rows are all their months hold): copy_csv
+    while checking the file, unless an enterprise moved since, when it counts again from tax_records;
+    copy_plain after writing the rows."""
     from app.services import summaries
 
     towers = [make_building(), make_building()]
@@ -310,7 +352,8 @@ def test_bulk_load_building_tax_equals_a_full_recount(db, make_enterprise, make_
         monkeypatch.setattr(summaries, name, recorded(name))
     assert import_tax(str(file_of(tmp_path, enterprises, ["2026-01", "2026-02", "2026-03"]))).inserted == 12
     assert bulk == [12]
-    assert calls == (["refresh_tax_months"] if moved else ["store_tax_months"])
+    # copy_plain sums the rows once they are written, under the load's locks: nobody can have moved since.
+    assert calls == (["refresh_tax_months"] if moved and fast_path == CSV else ["store_tax_months"])
     stored = building_tax(db)
     summaries.rebuild_tax_summary()
     assert building_tax(db) == stored
@@ -319,12 +362,15 @@ def test_bulk_load_building_tax_equals_a_full_recount(db, make_enterprise, make_
     assert by_building[("2026-02", None)] == 1
 
 
-def test_temporary_staging_where_tables_may_not_be_created(db, make_enterprise, tmp_path, monkeypatch):
+def test_temporary_staging_where_tables_may_not_be_created(db, make_enterprise, make_tax, tmp_path, monkeypatch,
+                                                            fast_path):
     monkeypatch.setattr(tax_staging, "_staging_kind", lambda connection: "TEMPORARY")
-    monkeypatch.setattr(imports, "_import_tax_by_copy", lambda *args: pytest.fail("the COPY path should take it"))
     enterprises = [make_enterprise() for _ in range(2)]
+    make_tax(enterprises[0], "2026-01", "10.00", "0.00")  # copy_plain stages the rows of months stored
+    taken = taken_by(monkeypatch)
     result = import_tax(str(file_of(tmp_path, enterprises, ["2026-01", "2026-02"])))
-    assert result.ok and result.inserted == 4 and staging_tables(db) == []
+    assert result.ok and (result.inserted, result.updated, result.unchanged) == (3, 0, 1)
+    assert taken == [fast_path] and staging_tables(db) == []
 
 
 @pytest.mark.parametrize("text_, found", [
