@@ -273,7 +273,7 @@ def copy_plain(data: bytes, columns: dict[str, int], width: int, codes: dict[str
                 if len(pairs) != count:  # a code and month twice: worded row by row
                     raise Declined
                 written()
-                connection.exec_driver_sql(f"ANALYZE {stage}")
+                # (Not analysed: the planner reads its size from its pages, all the upsert's join needs.)
                 write(connection, Staged(stage, months, count), result)
                 connection.exec_driver_sql(f"DROP TABLE {stage}")
     except Declined:
