@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import TypeVar
 
+import psycopg
 from redis.exceptions import ConnectionError as RedisConnectionError, RedisError, TimeoutError as RedisTimeoutError
 from rq import Retry, get_current_job
 from rq.exceptions import NoSuchJobError
@@ -87,10 +88,14 @@ def _transient_database_error(exc: DBAPIError) -> bool:
     if sqlite_code is not None:
         return sqlite_code & 0xFF in SQLITE_TRANSIENT  # an extended code keeps the primary one in its low byte
     if hasattr(orig, "sqlstate"):  # psycopg
-        if orig.sqlstate is None:  # raised by the client, not the server: connecting failed or the link broke
-            return isinstance(exc, OperationalError)
-        return orig.sqlstate.startswith("08") or orig.sqlstate in POSTGRES_TRANSIENT
+        return _transient_psycopg_error(orig, client_failure=isinstance(exc, OperationalError))
     return False
+
+
+def _transient_psycopg_error(exc, client_failure: bool) -> bool:
+    if exc.sqlstate is None:  # raised by the client, not the server: connecting failed or the link broke
+        return client_failure
+    return exc.sqlstate.startswith("08") or exc.sqlstate in POSTGRES_TRANSIENT
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -101,6 +106,8 @@ def is_transient(exc: BaseException) -> bool:
         return cause is not None and is_transient(cause)
     if isinstance(exc, DBAPIError):
         return _transient_database_error(exc)
+    if isinstance(exc, psycopg.Error):  # raised on the driver's own cursor (the tax import's COPY), not wrapped
+        return _transient_psycopg_error(exc, client_failure=isinstance(exc, psycopg.OperationalError))
     if isinstance(exc, (RedisConnectionError, RedisTimeoutError, PoolTimeoutError, ConnectionError, TimeoutError)):
         return True
     return isinstance(exc, OSError) and exc.errno in TRANSIENT_ERRNOS

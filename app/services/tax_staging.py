@@ -295,8 +295,8 @@ def _plain_lines(data: bytes, month_ok: Callable[[str], bool]) -> tuple[list[byt
     are checked to be plain as they are written: _copy_lines.)"""
     header_end = data.find(b"\n")
     eol = b"\r\n" if data[header_end - 1:header_end] == b"\r" else b"\n"
-    if header_end < 0:
-        return [], [], eol
+    if header_end < 0 or b"\r" in data[:header_end + 1 - len(eol)]:
+        return [], [], eol  # (csv ends a line at a lone carriage return too: the header would end there)
     body = data[header_end + 1:]
     lines = body.split(eol)
     if lines[-1] == b"":

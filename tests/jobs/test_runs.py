@@ -94,6 +94,15 @@ def test_postgresql_lost_or_refused_connections_are_transient():
     assert not is_transient(wrapped(Exception("some driver's error")))
 
 
+def test_driver_errors_raised_unwrapped_are_judged_alike():
+    """The tax import COPYs on psycopg's own cursor: its errors reach the job as psycopg raised them."""
+    assert is_transient(psycopg.errors.DeadlockDetected("deadlock detected"))  # two imports of the same months
+    assert is_transient(psycopg.errors.AdminShutdown("terminating connection"))
+    assert is_transient(psycopg.OperationalError("consuming input failed: server closed the connection"))
+    assert not is_transient(psycopg.errors.UniqueViolation("duplicate key value"))
+    assert not is_transient(psycopg.errors.QueryCanceled("canceling statement due to statement timeout"))
+
+
 def test_redis_outages_are_transient_program_errors_are_not():
     assert is_transient(RedisConnectionError("Connection refused"))
     assert not is_transient(ValueError("the tax table has no rows for 2026-02"))
