@@ -559,10 +559,6 @@ def _validate_tax(table: _Table, ids: dict[str, int], overridden: set[str], erro
     return clean + len(parsed)
 
 
-#: Possessive (nothing to backtrack into); ASCII digits only: \d would also match other scripts' digits.
-_AMOUNT_TEXT = r"[0-9]{1,16}+(?:\.[0-9]{1,2}+)?+"
-
-
 def _plain_lines(table: _Table) -> Iterator[tuple[int, list | None, tuple[str, ...] | None]]:
     """A CSV file's rows as (row number, values, None), or (row number, None, plain) for a plain line.
 
@@ -575,7 +571,7 @@ def _plain_lines(table: _Table) -> Iterator[tuple[int, list | None, tuple[str, .
     for position in range(table.width):
         name = next((c for c, i in table.columns.items() if i == position), None)
         if name in ("total_tax", "district_tax"):
-            fields.append(f"(?P<{name}>{_AMOUNT_TEXT})")
+            fields.append(f"(?P<{name}>{tax_staging.PLAIN_AMOUNT})")
         else:
             fields.append(f"(?P<{name}>[^,\"\r\n]*+)" if name else '[^,"\r\n]*+')
     match = re.compile(",".join(fields) + r"(?:\r\n|\r|\n)?").fullmatch

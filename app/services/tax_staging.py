@@ -209,12 +209,14 @@ def _copy(connection: Connection, statement: str, data: bytes, progress: Callabl
 TEMPLATE = {"uscc": 0, "month": 1, "total_tax": 2, "district_tax": 3}
 #: Lines handed to COPY at a time (progress is reported after each).
 LINES = 20_000
+#: A plain amount, as both fast readers of a tax file take it (here, and app.services.imports for a
+#: plain line): ASCII digits (\d would also match other scripts' digits), at most 16 before the point
+#: and 2 after; values parse_amount and PostgreSQL's numeric read alike, never rounded. Possessive:
+#: nothing to backtrack into.
+PLAIN_AMOUNT = r"[0-9]{1,16}+(?:\.[0-9]{1,2}+)?+"
 # A line copy_plain reads: an 18-character code (upper case letters and digits), a month as four digits,
-# a hyphen and two, and two plain amounts: ASCII digits, at most 16 before the point and 2 after, as
-# app.services.imports reads a plain line (_AMOUNT_TEXT): values parse_amount and PostgreSQL's numeric
-# read alike, never rounded. Possessive: nothing to backtrack into.
-_PLAIN_AMOUNT = rb"[0-9]{1,16}+(?:\.[0-9]{1,2}+)?+"
-_PLAIN_LINE = rb"[0-9A-Z]{18}+,[0-9]{4}-[0-9]{2}," + _PLAIN_AMOUNT + b"," + _PLAIN_AMOUNT
+# a hyphen and two, and two plain amounts.
+_PLAIN_LINE = rb"[0-9A-Z]{18}+,[0-9]{4}-[0-9]{2}," + PLAIN_AMOUNT.encode() + b"," + PLAIN_AMOUNT.encode()
 _PLAIN_BODY = {eol: re.compile(b"(?:" + _PLAIN_LINE + eol + b")*+") for eol in (b"\n", b"\r\n")}
 _CODE_LENGTH = 18
 
