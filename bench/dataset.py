@@ -236,7 +236,7 @@ def generate(url, scale: Scale = FULL, *, tax: bool = True, tax_csv: Path | None
         _copy(conn, "reference_counters", ("year", "last"), sorted(counters.items()))
         district.counts.update(visits=len(visits), service_requests=len(requests), milestones=len(milestones),
                                request_events=len(events))
-        for table in ("users", "grids", "buildings", "enterprises", "tax_records", "visits", "service_requests",
+        for table in ("users", "grids", "buildings", "enterprises", "visits", "service_requests",
                       "milestones", "request_events"):
             conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                          f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)")

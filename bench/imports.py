@@ -146,7 +146,7 @@ def time_lean_floor(url, path: Path) -> float:
 
 def reset_tax(url) -> None:
     with psycopg.connect(dataset.libpq_url(url), autocommit=True) as conn:
-        conn.execute("TRUNCATE tax_records RESTART IDENTITY")
+        conn.execute("TRUNCATE tax_records")
         conn.execute("VACUUM ANALYZE tax_records")
         conn.execute("CHECKPOINT")
 

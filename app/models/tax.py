@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -13,7 +13,6 @@ from app.models.types import Money
 class TaxRecord(db.Model):
     __tablename__ = "tax_records"
     __table_args__ = (
-        UniqueConstraint("enterprise_id", "month", name="uq_tax_records_enterprise_month"),
         CheckConstraint("length(month) = 7 AND substr(month, 5, 1) = '-'", name="month_format"),
         CheckConstraint("total_tax >= 0", name="total_tax_non_negative"),
         CheckConstraint("district_tax >= 0", name="district_tax_non_negative"),
@@ -22,10 +21,11 @@ class TaxRecord(db.Model):
         {"postgresql_with": {"fillfactor": 90}},
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id", ondelete="RESTRICT"))
+    # The key is the enterprise and the month (migration 0010); the month has its own index for the
+    # reports, which read by month.
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id", ondelete="RESTRICT"), primary_key=True)
     #: 'YYYY-MM'; sorts and compares as text.
-    month: Mapped[str] = mapped_column(String(7), index=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True, index=True)
     total_tax: Mapped[Decimal] = mapped_column(Money)
     district_tax: Mapped[Decimal] = mapped_column(Money)
 

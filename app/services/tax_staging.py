@@ -422,10 +422,10 @@ SELECT enterprise_id, month, total_tax, district_tax FROM {source} AS s
 UPSERT_WORK_MEM = "64MB"
 _UPSERT = """
 WITH changed AS MATERIALIZED (
-    SELECT s.enterprise_id, s.month, s.total_tax, s.district_tax, t.id IS NULL AS new
+    SELECT s.enterprise_id, s.month, s.total_tax, s.district_tax, t.enterprise_id IS NULL AS new
     FROM {source} AS s
     LEFT JOIN tax_records AS t ON t.enterprise_id = s.enterprise_id AND t.month = s.month
-    WHERE t.id IS NULL OR t.total_tax <> s.total_tax OR t.district_tax <> s.district_tax
+    WHERE t.enterprise_id IS NULL OR t.total_tax <> s.total_tax OR t.district_tax <> s.district_tax
 ), written AS (
     INSERT INTO tax_records (enterprise_id, month, total_tax, district_tax)
     SELECT enterprise_id, month, total_tax, district_tax FROM changed
