@@ -42,7 +42,7 @@ def building_tax(db):
 def staging_tables(db):
     return db.session.execute(text(
         "SELECT relname FROM pg_class WHERE relname LIKE 'tax\\_raw\\_%' OR relname LIKE 'tax\\_codes\\_%'"
-        " OR relname LIKE 'tax\\_plain\\_%'")).all()
+        " OR relname LIKE 'tax\\_plain\\_%' OR relname LIKE 'tax\\_changed\\_%'")).all()
 
 
 def outcome(db, path):
@@ -405,3 +405,18 @@ def test_a_corrected_file_updates_in_place(db, make_enterprise, tmp_path):
     assert (result.inserted, result.updated) == (0, 24)
     hot = db.session.execute(text("SELECT pg_stat_get_xact_tuples_hot_updated('tax_records'::regclass)")).scalar()
     assert hot - before == 24
+
+
+def test_the_upserts_settings_end_with_it(db, make_enterprise, tmp_path):
+    """The upsert raises work_mem and lowers parallel_tuple_cost for its join only: the transaction
+    it runs in has its own settings back afterwards (the caller may go on with other statements)."""
+    enterprises = [make_enterprise() for _ in range(3)]
+    path = file_of(tmp_path, enterprises, ["2025-01", "2025-02"])
+    assert import_tax(str(path)).inserted == 6
+    db.session.commit()
+    db.session.execute(text("SET LOCAL work_mem = '5MB'"))
+    db.session.execute(text("SET LOCAL parallel_tuple_cost = 0.2"))
+    path.write_text(path.read_text().replace(",2025-02,11,1", ",2025-02,12,1"))
+    assert import_tax(str(path)).updated == 3
+    assert db.session.execute(text(
+        "SELECT current_setting('work_mem'), current_setting('parallel_tuple_cost')")).one() == ("5MB", "0.2")
