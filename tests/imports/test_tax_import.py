@@ -205,3 +205,20 @@ def test_a_huge_cell_makes_a_short_reason(db, make_enterprise, write_file):
     [error] = result.errors
     assert error.column == "month" and error.reason.startswith("month must be a month as YYYY-MM, not '2026-111")
     assert len(error.reason) == 300 and error.reason.endswith("…")
+
+
+def test_the_copy_paths_codes_are_those_the_row_checks_take_as_written():
+    """_exact_codes (the codes the COPY paths accept, written exactly so) checks codes on its own:
+    it must take exactly those that _known_code takes and leaves as they are."""
+    from app.services import imports
+
+    valid = make_uscc("91310106MA1FL0000")
+    bad_sum = valid[:17] + ("0" if valid[17] != "0" else "1")
+    codes = [valid, bad_sum, bad_sum[:16] + "2" + bad_sum[17], valid.lower(), f" {valid}", f"{valid[:6]} {valid[6:]}",
+             valid[:17], valid + "1", valid[:5] + "I" + valid[6:], valid[:17] + "\u3000", "", "９" + valid[1:]]
+    ids = {code: n for n, code in enumerate(codes)}
+    overridden = {bad_sum}
+    expected = {code: n for code, n in ids.items()
+                if (known := imports._known_code(code, ids, overridden)) is not None and known[0] == code}
+    assert set(expected) == {valid, bad_sum}
+    assert imports._exact_codes(ids, overridden) == expected
