@@ -430,9 +430,11 @@ FROM {source} AS s
 LEFT JOIN tax_records AS t ON t.enterprise_id = s.enterprise_id AND t.month = s.month
 WHERE t.enterprise_id IS NULL OR t.total_tax <> s.total_tax OR t.district_tax <> s.district_tax
 """
+# In the key's order: the join may hand the rows over in any order, and two imports that lock the
+# same rows in different orders deadlock; in one order, one waits for the other.
 _WRITE_CHANGED = """
 INSERT INTO tax_records (enterprise_id, month, total_tax, district_tax)
-SELECT enterprise_id, month, total_tax, district_tax FROM {changed}
+SELECT enterprise_id, month, total_tax, district_tax FROM {changed} ORDER BY enterprise_id, month
 ON CONFLICT (enterprise_id, month) DO UPDATE
 SET total_tax = excluded.total_tax, district_tax = excluded.district_tax
 """
@@ -443,10 +445,10 @@ def _upsert(connection: Connection, source: str) -> tuple[int, int]:
     changed = f"tax_changed_{secrets.token_hex(6)}"
     with _upsert_settings(connection):
         connection.exec_driver_sql(_CHANGED.format(kind=_staging_kind(connection), changed=changed, source=source))
-    inserted, updated = connection.exec_driver_sql(
-        f"SELECT count(*) FILTER (WHERE new), count(*) FILTER (WHERE NOT new) FROM {changed}").one()
-    if inserted or updated:
-        connection.exec_driver_sql(_WRITE_CHANGED.format(changed=changed))
+        inserted, updated = connection.exec_driver_sql(
+            f"SELECT count(*) FILTER (WHERE new), count(*) FILTER (WHERE NOT new) FROM {changed}").one()
+        if inserted or updated:
+            connection.exec_driver_sql(_WRITE_CHANGED.format(changed=changed))
     connection.exec_driver_sql(f"DROP TABLE {changed}")
     return inserted, updated
 

@@ -420,3 +420,48 @@ def test_the_upserts_settings_end_with_it(db, make_enterprise, tmp_path):
     assert import_tax(str(path)).updated == 3
     assert db.session.execute(text(
         "SELECT current_setting('work_mem'), current_setting('parallel_tuple_cost')")).one() == ("5MB", "0.2")
+
+
+def test_stored_rows_are_written_in_key_order(app, db, make_enterprise, tmp_path, fast_path):
+    """Two imports changing the same stored rows must lock them in one order (the key's), so that
+    one waits for the other instead of deadlocking: the join that finds the changed rows may run in
+    parallel and hand them over in any order. Here another transaction holds the first row in key
+    order, and once the import waits for it, changes the last row: an import that had taken the
+    last row first (the file's order here) would deadlock with it."""
+    import threading
+
+    first, last = sorted((make_enterprise(), make_enterprise()), key=lambda e: e.id)
+    path = tmp_path / "tax.csv"
+    path.write_text(HEAD + f"{last.uscc},2026-01,10,1\r\n{first.uscc},2026-01,10,1\r\n")
+    assert import_tax(str(path)).inserted == 2
+    db.session.commit()
+    path.write_text(HEAD + f"{last.uscc},2026-01,20,2\r\n{first.uscc},2026-01,20,2\r\n")
+    importer = db.session.connection().connection.driver_connection.info.backend_pid
+    engine, holding, errors = db.engine, threading.Event(), []
+
+    def other() -> None:
+        try:
+            with engine.connect() as them:
+                them.execute(text("SET LOCAL lock_timeout = '10s'"))
+                them.execute(text("UPDATE tax_records SET total_tax = 30 WHERE enterprise_id = :e"), {"e": first.id})
+                holding.set()
+                deadline = time.monotonic() + 10
+                while not them.execute(text("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :p"),
+                                       {"p": importer}).scalar():
+                    assert time.monotonic() < deadline, "the import never waited for the held row"
+                    time.sleep(0.02)
+                them.execute(text("UPDATE tax_records SET total_tax = 30 WHERE enterprise_id = :e"), {"e": last.id})
+                them.commit()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            errors.append(exc)
+            holding.set()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    assert holding.wait(10)
+    result = import_tax(str(path))
+    db.session.commit()
+    thread.join(timeout=30)
+    assert not thread.is_alive() and errors == []
+    assert (result.inserted, result.updated) == (0, 2)
+    assert set(records(db).values()) == {(Decimal("20.00"), Decimal("2.00"))}  # the import wrote after them
