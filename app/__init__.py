@@ -13,8 +13,14 @@ def create_app(config: type[Config] = Config) -> Flask:
     if hasattr(config, "check"):
         config.check()
 
+    from sqlalchemy.orm import configure_mappers
+
     from app import models  # noqa: F401  (registers every table)
     from app.extensions import csrf, db, login_manager, migrate
+
+    # Now, not at the first ORM statement: each job the queue's worker forks would otherwise set the
+    # mappers up again (0.17 s of a tax import), and a mistake in a relationship shows at start.
+    configure_mappers()
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)

@@ -36,3 +36,26 @@ def test_development_never_uses_the_public_default_key():
     from config import Config
 
     assert Config.SECRET_KEY != DEFAULT_SECRET_KEY and len(Config.SECRET_KEY) >= 32
+
+
+def test_the_orm_is_set_up_when_the_app_starts():
+    """create_app configures the mappers, so that the jobs the queue's worker forks from it do not
+    each set them up again at their first ORM statement (0.17 s of a tax import). In a fresh
+    interpreter: in this one, earlier tests have configured them already."""
+    import subprocess
+    import sys
+
+    script = (
+        "from sqlalchemy import inspect\n"
+        "from app import create_app\n"
+        "from app.models import TaxRecord, ServiceRequest\n"
+        "from config import Config\n"
+        "class Cfg(Config):\n"
+        "    SQLALCHEMY_DATABASE_URI = 'sqlite://'\n"
+        "assert not inspect(TaxRecord).configured\n"
+        "create_app(Cfg)\n"
+        "print(inspect(TaxRecord).configured and inspect(ServiceRequest).configured)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "True"
