@@ -465,3 +465,31 @@ def test_stored_rows_are_written_in_key_order(app, db, make_enterprise, tmp_path
     assert not thread.is_alive() and errors == []
     assert (result.inserted, result.updated) == (0, 2)
     assert set(records(db).values()) == {(Decimal("20.00"), Decimal("2.00"))}  # the import wrote after them
+
+
+def test_the_cycle_collector_rests_while_a_fast_path_holds_the_file(db, make_enterprise, tmp_path, monkeypatch):
+    """The fast paths hold a file's lines at once: Python's cycle collector is off while they run (it
+    would walk them all again and again) and on again afterwards, whatever the outcome."""
+    import gc
+
+    enterprises = [make_enterprise() for _ in range(2)]
+    seen = []
+    for name in ("copy_plain", "copy_csv"):
+        monkeypatch.setattr(tax_staging, name, lambda *args, _real=getattr(tax_staging, name), **kwargs: (
+            seen.append(gc.isenabled()) or _real(*args, **kwargs)))
+    assert gc.isenabled()
+    assert import_tax(str(file_of(tmp_path, enterprises, ["2026-01"]))).inserted == 2
+    assert seen == [False] and gc.isenabled()
+    seen.clear()
+    path = tmp_path / "lower.csv"  # declined by both: checked row by row
+    path.write_text(HEAD + f"{enterprises[0].uscc.lower()},2026-02,1,1\r\n")
+    assert import_tax(str(path)).inserted == 1
+    assert seen == [False, False] and gc.isenabled()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(tax_staging, "copy_plain", broken)
+    with pytest.raises(RuntimeError):
+        import_tax(str(file_of(tmp_path, enterprises, ["2026-03"])))
+    assert gc.isenabled()
