@@ -417,7 +417,7 @@ SELECT enterprise_id, month, total_tax, district_tax FROM {source} AS s
 # Otherwise, or when another transaction inserted some of the rows meanwhile: one join finds the new
 # and changed rows, which are counted as they were then, and written. The join is a statement of its
 # own, so that PostgreSQL can share it between processes (a statement that writes to a table never
-# runs in parallel): on two cores, 0.9 -> 0.55 s for a whole district's history (720,000 rows).
+# runs in parallel): on two cores, 0.9 -> 0.4-0.55 s for a whole district's history (720,000 rows).
 # Its hash table fits in UPSERT_WORK_MEM, not in PostgreSQL's default 4 MB (8 batches written to
 # disk and read back: 20 % slower). The planner expects every row to be changed; were each one to
 # cost what it assumes for passing a row between processes, it would never share the join.

@@ -38,7 +38,7 @@ def downgrade():
         op.execute('ALTER TABLE tax_records ADD COLUMN id SERIAL NOT NULL')
     with op.batch_alter_table('tax_records', schema=None) as batch_op:
         if op.get_bind().dialect.name != 'postgresql':
-            batch_op.add_column(sa.Column('id', sa.Integer(), nullable=True))
+            batch_op.add_column(sa.Column('id', sa.Integer(), nullable=False))
         batch_op.drop_constraint('pk_tax_records', type_='primary')
         batch_op.create_primary_key('pk_tax_records', ['id'])
         batch_op.create_unique_constraint('uq_tax_records_enterprise_month', ['enterprise_id', 'month'])
