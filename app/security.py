@@ -6,7 +6,6 @@ machines: one limit per client address and one per submitted account, on the log
 """
 from __future__ import annotations
 
-import hashlib
 import math
 import time
 
@@ -18,7 +17,7 @@ from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.models.user import normalise_email
+from app.models.user import email_digest, normalise_email
 
 #: No inline scripts or styles anywhere: the only script is static/js/countdown.js.
 CONTENT_SECURITY_POLICY = (
@@ -75,7 +74,7 @@ def _client_address() -> str:
 def _submitted_account() -> str:
     """The account being tried, hashed so Redis holds no email addresses; '' (no limit) when none was sent."""
     email = normalise_email(request.form.get("email", ""))
-    return "account:" + hashlib.sha256(email.encode()).hexdigest()[:32] if email else ""
+    return "account:" + email_digest(email) if email else ""
 
 
 def _not_signed_in(response) -> bool:

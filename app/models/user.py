@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -106,6 +107,11 @@ class User(UserMixin, db.Model):
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+def email_digest(email: str) -> str:
+    """A hash of the normalised email: for keys in Redis, which hold no email addresses."""
+    return hashlib.sha256(normalise_email(email).encode()).hexdigest()[:32]
 
 
 def find_user_by_email(email: str) -> User | None:

@@ -68,6 +68,48 @@ def test_five_failures_lock_the_account_for_15_minutes(app, browser, make_user, 
     assert browser.login(user.email).status_code == 302
 
 
+def _error(response) -> str:
+    """The login page's error message (the flashed one)."""
+    import re
+
+    body = response.get_data(as_text=True)
+    found = re.search(r'class="flash[^"]*error[^"]*"[^>]*>(.*?)</', body, re.S)
+    assert found, body
+    return " ".join(found.group(1).split())
+
+
+def test_an_email_without_an_account_is_answered_as_an_account_would_be(browser, make_user, frozen_clock):
+    """The lockout must not tell which emails have accounts: the same attempts on an email without
+    one get the same answers, the lock and its end included."""
+    user = make_user(Role.officer)
+    for email, password in ((user.email, "bad password"), ("nobody@example.com", "bad password")):
+        clock.freeze(frozen_clock.now())
+        answers = [(r.status_code, _error(r)) for r in (browser.login(email, password) for _ in range(6))]
+        clock.freeze(frozen_clock.now() + timedelta(minutes=14))
+        answers.append(_error(browser.login(email, password)))
+        clock.freeze(frozen_clock.now() + timedelta(minutes=15, seconds=1))
+        answers.append(_error(browser.login(email, password)))
+        if email == user.email:
+            expected = answers
+    assert answers == expected
+    assert [a for a, _ in answers[:6]] == [401] * 6
+    assert [m for _, m in answers[:4]] == ["Wrong email or password."] * 4
+    assert "locked. Try again in 15 minutes" in answers[4][1] and answers[5] == answers[4]
+    assert "Try again in 1 minute." in answers[6] and answers[7] == "Wrong email or password."
+
+
+def test_an_email_without_an_account_is_refused_plainly_when_redis_is_down(app, browser, monkeypatch):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    def down(*args, **kwargs):
+        raise RedisConnectionError("Redis is down")
+
+    monkeypatch.setattr(app.extensions["redis"], "hgetall", down)
+    for _ in range(6):
+        response = browser.login("nobody@example.com", "bad password")
+        assert response.status_code == 401 and _error(response) == "Wrong email or password."
+
+
 def test_success_resets_the_failure_count(browser, make_user, db):
     user = make_user(Role.officer)
     for _ in range(4):
