@@ -26,3 +26,15 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+
+def dialect_insert(table):
+    """The database's own INSERT, which has ON CONFLICT (PostgreSQL and SQLite: the two the app runs on)."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the app runs on these two only
+        raise NotImplementedError(f"ON CONFLICT is not implemented for {dialect}")
+    return insert(table)

@@ -8,12 +8,12 @@ from app.models.runs import ImportKind, ImportRun, ReportKind, ReportRun, RunSta
 from app.models.summaries import BuildingTaxMonth, ServiceMonth
 from app.models.tax import TaxRecord
 from app.models.workflow import OPEN_STATES, Category, Channel, EventKind, Level, MilestoneKind, Priority, State
-from app.models.user import Role, User
+from app.models.user import Role, UnknownLogin, User
 
 __all__ = [
     "Building", "Grid", "TaxTier", "building_officers",
     "INDUSTRIES", "Enterprise", "EnterpriseStatus", "HQType", "KeyTier",
-    "TaxRecord", "Role", "User",
+    "TaxRecord", "Role", "UnknownLogin", "User",
     "Department", "HandlingMode", "SLAPolicy", "Topic",
     "Milestone", "ReferenceCounter", "RequestEvent", "ServiceRequest", "Visit",
     "Attachment", "AuditEvent", "AuditKind", "Invitation",

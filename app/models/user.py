@@ -105,6 +105,19 @@ class User(UserMixin, db.Model):
         return f"<User {self.email} {self.role.value}>"
 
 
+class UnknownLogin(db.Model):
+    """Failed logins for an email that has no account, counted as an account's are (the same two
+    columns as User, the same statements: app/services/auth.py), so that the login page answers
+    both alike. Keyed by a hash of the email: the table holds no addresses."""
+
+    __tablename__ = "unknown_logins"
+    __table_args__ = (CheckConstraint("failed_logins >= 0", name="failed_logins_non_negative"),)
+
+    email_digest: Mapped[str] = mapped_column(String(32), primary_key=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 

@@ -7,14 +7,13 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _, ngettext
-from redis.exceptions import RedisError
 from sqlalchemy import case, or_, select, update
 from werkzeug.security import generate_password_hash
 
-from app.extensions import db
+from app.extensions import db, dialect_insert
 from app.models.portal import AuditKind
 from app.models.types import utcnow
-from app.models.user import User, email_digest, find_user_by_email, normalise_email
+from app.models.user import UnknownLogin, User, email_digest, find_user_by_email, normalise_email
 from app.services.audit import record
 
 # Checked against when the email is unknown, so both paths cost one scrypt verification.
@@ -32,7 +31,9 @@ def _wrong_credentials() -> str:
 
 
 def _lock_message(until: datetime, now: datetime) -> str:
-    minutes = max(1, math.ceil((until - now).total_seconds() / 60))  # a lock of 15 minutes says 15, not 16
+    # Rounded up (a lock of 15 minutes says 15, not 16), and never more than a lock lasts: `now` may
+    # have been read before a concurrent attempt set the lock.
+    minutes = min(max(1, math.ceil((until - now).total_seconds() / 60)), current_app.config["LOGIN_LOCK_MINUTES"])
     return ngettext(
         "Too many failed attempts: this account is locked. Try again in %(num)d minute.",
         "Too many failed attempts: this account is locked. Try again in %(num)d minutes.",
@@ -49,65 +50,81 @@ def authenticate(email: str, password: str, now: datetime | None = None) -> Logi
     scrypt and get far more than LOGIN_MAX_FAILURES guesses, and one of them could log in
     after the account was locked. The UPDATE also holds the user's row until the caller
     commits, so attempts on one account take turns.
+
+    An email without an account goes through the same steps on its own row (_Counter), with a
+    password check against a dummy hash: the same answers, the same lock, the same turns and the
+    same work, so that nothing in the answer tells whether the email has an account.
     """
     now = now or utcnow()
     user = find_user_by_email(email)
-    if user is None:
-        User(password_hash=_DUMMY_HASH).check_password(password)
-        record(AuditKind.login_failed, detail=f"no account for {normalise_email(email)[:254]}")
-        return LoginResult(None, _unknown_email_failed(email, now))
+    counter = _Counter(email, user)
+    unknown = f"no account for {counter.email}"
     limit = current_app.config["LOGIN_MAX_FAILURES"]
-    attempt = _claim_attempt(user, now)
+    attempt = counter.claim(now)
     if attempt is None:  # locked
-        until = db.session.scalar(select(User.locked_until).where(User.id == user.id))
-        record(AuditKind.login_failed, subject=user, detail="account locked")
-        return LoginResult(None, _lock_message(until or now, now))
+        record(AuditKind.login_failed, subject=user, detail="account locked" if user else f"{unknown} (locked)")
+        return LoginResult(None, _lock_message(counter.locked_until() or now, now))
     if attempt > limit:  # more attempts under way than allowed: this one is not even checked
-        record(AuditKind.login_failed, subject=user, detail="too many attempts at once")
-        return LoginResult(None, _lock(user, now))
-    password_ok = user.check_password(password)
-    if not password_ok or not user.active:
-        record(AuditKind.login_failed, subject=user, detail="account deactivated" if password_ok else "wrong password")
-        return LoginResult(None, _lock(user, now) if attempt >= limit else _wrong_credentials())
+        record(AuditKind.login_failed, subject=user, detail="too many attempts at once" if user else unknown)
+        return LoginResult(None, counter.lock(now))
+    password_ok = (user or User(password_hash=_DUMMY_HASH)).check_password(password)
+    if user is None or not password_ok or not user.active:
+        detail = unknown if user is None else "account deactivated" if password_ok else "wrong password"
+        record(AuditKind.login_failed, subject=user, detail=detail)
+        return LoginResult(None, counter.lock(now) if attempt >= limit else _wrong_credentials())
     _write(user, failed_logins=0, locked_until=None, last_login_at=now)
     record(AuditKind.login, actor=user, subject=user)
     return LoginResult(user)
 
 
-#: How long Redis keeps the count of an email without an account after its last attempt (an
-#: account's count never lapses; a month makes telling them apart by waiting impractical, and the
-#: login rate limit bounds how many such counts anyone can make).
-UNKNOWN_EMAIL_MEMORY = timedelta(days=30)
+class _Counter:
+    """Where an email's failed attempts are counted: its account's row in users, or, for an email
+    without an account, its row in unknown_logins (made at its first attempt). Both rows have
+    failed_logins and locked_until and go through the same statements."""
 
-
-def _unknown_email_failed(email: str, now: datetime) -> str:
-    """The answer to a failed attempt for an email that has no account: the one an account would
-    get, lock included (LOGIN_MAX_FAILURES failures in a row lock it for LOGIN_LOCK_MINUTES), so
-    that the answers do not tell which emails have accounts. Counted in Redis, under a hash of the
-    email (as the login rate limit keeps it); with Redis unreachable, the plain answer."""
-    redis = current_app.extensions.get("redis")
-    if redis is None:
-        return _wrong_credentials()
-    key = "butler-login:unknown:" + email_digest(email)
-    try:
-        stored = redis.hgetall(key)
-        locked_until = stored.get(b"locked_until")
-        if locked_until:
-            until = datetime.fromisoformat(locked_until.decode())
-            if until > now:
-                return _lock_message(until, now)
-        failures = (0 if locked_until else int(stored.get(b"failures", 0))) + 1  # an expired lock starts afresh
-        if failures >= current_app.config["LOGIN_MAX_FAILURES"]:
-            until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-            redis.hset(key, mapping={"failures": 0, "locked_until": until.isoformat()})
-            answer = _lock_message(until, now)
+    def __init__(self, email: str, user: User | None):
+        self.user, self.email = user, normalise_email(email)[:254]
+        if user is not None:
+            self.model, self.row = User, User.id == user.id
         else:
-            redis.hset(key, mapping={"failures": failures, "locked_until": ""})
-            answer = _wrong_credentials()
-        redis.expire(key, UNKNOWN_EMAIL_MEMORY + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"]))
-        return answer
-    except RedisError:
-        return _wrong_credentials()
+            digest = email_digest(email)
+            self.model, self.row = UnknownLogin, UnknownLogin.email_digest == digest
+            db.session.execute(dialect_insert(UnknownLogin.__table__).values(email_digest=digest, failed_logins=0)
+                               .on_conflict_do_nothing(index_elements=["email_digest"]))
+
+    def claim(self, now: datetime) -> int | None:
+        """Count one attempt unless locked: its number since the last success or lock, or None."""
+        model = self.model
+        attempt = db.session.execute(
+            update(model)
+            .where(self.row, or_(model.locked_until.is_(None), model.locked_until <= now))
+            .values(
+                # An expired lock starts a fresh count.
+                failed_logins=case((model.locked_until.is_(None), model.failed_logins + 1), else_=1),
+                locked_until=None,
+            )
+            .returning(model.failed_logins)
+            .execution_options(synchronize_session=False)
+        ).scalar_one_or_none()
+        if self.user is not None:
+            db.session.expire(self.user, ["failed_logins", "locked_until"])
+        return attempt
+
+    def locked_until(self) -> datetime | None:
+        return db.session.scalar(select(self.model.locked_until).where(self.row))
+
+    def lock(self, now: datetime) -> str:
+        """Lock for LOGIN_LOCK_MINUTES; the count starts again when the lock ends."""
+        minutes = current_app.config["LOGIN_LOCK_MINUTES"]
+        until = now + timedelta(minutes=minutes)
+        db.session.execute(update(self.model).where(self.row).values(failed_logins=0, locked_until=until)
+                           .execution_options(synchronize_session=False))
+        if self.user is not None:
+            db.session.expire(self.user, ["failed_logins", "locked_until"])
+            record(AuditKind.lockout, subject=self.user, detail=f"locked for {minutes} minutes")
+        else:
+            record(AuditKind.lockout, detail=f"no account for {self.email}: locked for {minutes} minutes")
+        return _lock_message(until, now)
 
 
 def _write(user: User, **values) -> None:
@@ -116,28 +133,3 @@ def _write(user: User, **values) -> None:
         update(User).where(User.id == user.id).values(**values).execution_options(synchronize_session=False)
     )
     db.session.expire(user, list(values))
-
-
-def _claim_attempt(user: User, now: datetime) -> int | None:
-    """Count one attempt unless the account is locked: its number since the last success or lock, or None."""
-    attempt = db.session.execute(
-        update(User)
-        .where(User.id == user.id, or_(User.locked_until.is_(None), User.locked_until <= now))
-        .values(
-            # An expired lock starts a fresh count.
-            failed_logins=case((User.locked_until.is_(None), User.failed_logins + 1), else_=1),
-            locked_until=None,
-        )
-        .returning(User.failed_logins)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
-    db.session.expire(user, ["failed_logins", "locked_until"])
-    return attempt
-
-
-def _lock(user: User, now: datetime) -> str:
-    """Lock the account for LOGIN_LOCK_MINUTES; the count starts again when the lock ends."""
-    until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-    _write(user, failed_logins=0, locked_until=until)
-    record(AuditKind.lockout, subject=user, detail=f"locked for {current_app.config['LOGIN_LOCK_MINUTES']} minutes")
-    return _lock_message(until, now)

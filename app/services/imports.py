@@ -27,7 +27,7 @@ from typing import IO, Any, NamedTuple
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from sqlalchemy import case, null, select
 
-from app.extensions import db
+from app.extensions import db, dialect_insert
 from app.models import INDUSTRIES, Building, Enterprise, HQType, KeyTier, TaxRecord
 from app.models.types import utcnow
 from app.services import summaries, tax_staging
@@ -415,20 +415,8 @@ def _validated(progress: Progress | None, done: int, total: int) -> None:
         progress(0.5 * done / total)
 
 
-def _insert(table):
-    """The dialect's INSERT that supports ON CONFLICT (PostgreSQL and SQLite)."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - the app runs on these two only
-        raise NotImplementedError(f"upsert is not implemented for {dialect}")
-    return insert(table)
-
-
 def _upsert(table, rows: list[dict], keys: list[str], set_: dict, progress: Progress | None) -> None:
-    stmt = _insert(table)
+    stmt = dialect_insert(table)
     stmt = stmt.on_conflict_do_update(
         index_elements=keys, set_={c: v(stmt.excluded) if callable(v) else stmt.excluded[c] for c, v in set_.items()}
     )

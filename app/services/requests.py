@@ -10,13 +10,12 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import clock
-from app.extensions import db
+from app.extensions import db, dialect_insert
 from app.models import (
     Department, Enterprise, EventKind, HandlingMode, Level, Milestone, MilestoneKind, Priority,
     ReferenceCounter, RequestEvent, Role, ServiceRequest, SLAPolicy, State, Topic, User, Visit,
@@ -105,9 +104,8 @@ def _start_cycle(request: ServiceRequest, start: datetime) -> None:
 
 def next_reference(year: int) -> tuple[int, str]:
     """Issue the next number of the year, under the counter row's lock (safe across processes)."""
-    dialect = db.session.get_bind().dialect.name
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ReferenceCounter)
-    db.session.execute(ins.values(year=year, last=0).on_conflict_do_nothing(index_elements=["year"]))
+    db.session.execute(dialect_insert(ReferenceCounter).values(year=year, last=0)
+                       .on_conflict_do_nothing(index_elements=["year"]))
     seq = db.session.execute(
         update(ReferenceCounter)
         .where(ReferenceCounter.year == year)
