@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import hmac
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, Integer, String, func
@@ -107,8 +109,8 @@ class User(UserMixin, db.Model):
 
 class UnknownLogin(db.Model):
     """Failed logins for an email that has no account, counted as an account's are (the same two
-    columns as User, the same statements: app/services/auth.py), so that the login page answers
-    both alike. Keyed by a hash of the email: the table holds no addresses."""
+    columns as User, the same steps: app/services/auth.py), so that the login page answers both
+    alike. Keyed by email_digest: the table holds no addresses."""
 
     __tablename__ = "unknown_logins"
     __table_args__ = (CheckConstraint("failed_logins >= 0", name="failed_logins_non_negative"),)
@@ -123,8 +125,11 @@ def normalise_email(email: str) -> str:
 
 
 def email_digest(email: str) -> str:
-    """A hash of the normalised email: for keys in Redis, which hold no email addresses."""
-    return hashlib.sha256(normalise_email(email).encode()).hexdigest()[:32]
+    """A keyed hash (HMAC with the app's secret key) of the normalised email, for the login rate
+    limit's keys in Redis and unknown_logins: neither holds an address, nor a hash anyone could
+    match against a list of addresses without the key."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, normalise_email(email).encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def find_user_by_email(email: str) -> User | None:

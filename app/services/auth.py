@@ -65,7 +65,8 @@ def authenticate(email: str, password: str, now: datetime | None = None) -> Logi
         record(AuditKind.login_failed, subject=user, detail="account locked" if user else f"{unknown} (locked)")
         return LoginResult(None, _lock_message(counter.locked_until() or now, now))
     if attempt > limit:  # more attempts under way than allowed: this one is not even checked
-        record(AuditKind.login_failed, subject=user, detail="too many attempts at once" if user else unknown)
+        record(AuditKind.login_failed, subject=user,
+               detail="too many attempts at once" if user else f"{unknown} (too many attempts at once)")
         return LoginResult(None, counter.lock(now))
     password_ok = (user or User(password_hash=_DUMMY_HASH)).check_password(password)
     if user is None or not password_ok or not user.active:
@@ -87,24 +88,25 @@ class _Counter:
         if user is not None:
             self.model, self.row = User, User.id == user.id
         else:
-            digest = email_digest(email)
-            self.model, self.row = UnknownLogin, UnknownLogin.email_digest == digest
-            db.session.execute(dialect_insert(UnknownLogin.__table__).values(email_digest=digest, failed_logins=0)
-                               .on_conflict_do_nothing(index_elements=["email_digest"]))
+            self.digest = email_digest(email)
+            self.model, self.row = UnknownLogin, UnknownLogin.email_digest == self.digest
 
     def claim(self, now: datetime) -> int | None:
-        """Count one attempt unless locked: its number since the last success or lock, or None."""
+        """Count one attempt unless locked: its number since the last success or lock, or None.
+        One statement either way (an account's row is there; an unknown email's is made by its
+        first attempt), which also holds the row until the caller commits."""
         model = self.model
+        unlocked = or_(model.locked_until.is_(None), model.locked_until <= now)
+        # An expired lock starts a fresh count.
+        counted = {"failed_logins": case((model.locked_until.is_(None), model.failed_logins + 1), else_=1),
+                   "locked_until": None}
+        if self.user is not None:
+            statement = update(model).where(self.row, unlocked).values(**counted)
+        else:
+            statement = (dialect_insert(model.__table__).values(email_digest=self.digest, failed_logins=1)
+                         .on_conflict_do_update(index_elements=["email_digest"], set_=counted, where=unlocked))
         attempt = db.session.execute(
-            update(model)
-            .where(self.row, or_(model.locked_until.is_(None), model.locked_until <= now))
-            .values(
-                # An expired lock starts a fresh count.
-                failed_logins=case((model.locked_until.is_(None), model.failed_logins + 1), else_=1),
-                locked_until=None,
-            )
-            .returning(model.failed_logins)
-            .execution_options(synchronize_session=False)
+            statement.returning(model.failed_logins).execution_options(synchronize_session=False)
         ).scalar_one_or_none()
         if self.user is not None:
             db.session.expire(self.user, ["failed_logins", "locked_until"])

@@ -6,9 +6,10 @@ Create Date: 2026-11-27 17:30:00.000000
 
 After five failures an account answered "locked" while an email without an account kept answering
 "wrong email or password": five tries told whether an email had an account. Such emails now
-count their failures in this table, under a hash of the email, with the same statements as
-users.failed_logins / users.locked_until: the same answers, the same row lock (attempts on one
-email take turns, as on an account), in the same transaction.
+count their failures in this table, under a keyed hash of the email, the way
+users.failed_logins / users.locked_until count an account's: the same answers, one statement an
+attempt holding the row (attempts on one email take turns, as on an account), in the same
+transaction.
 
 """
 from alembic import op

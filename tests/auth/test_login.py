@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from app import clock
 from app.models import Role, User
@@ -78,40 +79,50 @@ def _error(response) -> str:
     return " ".join(found.group(1).split())
 
 
-def test_an_email_without_an_account_is_answered_as_an_account_would_be(app, browser, make_user, frozen_clock,
+def test_an_email_without_an_account_is_answered_as_an_account_would_be(app, db, browser, make_user, frozen_clock,
                                                                         monkeypatch):
     """The lockout must not tell which emails have accounts: the same attempts on an email without
-    one get the same answers, the lock and its end included, and cost the same password checks.
-    Redis is down throughout: the counts are the database's, for both."""
+    one get the same answers, the lock and its end included, and cost the same password checks and
+    the same number of SQL statements. Redis is down throughout: the counts are the database's."""
     from redis.exceptions import ConnectionError as RedisConnectionError
 
     def down(*args, **kwargs):
         raise RedisConnectionError("Redis is down")
 
     monkeypatch.setattr(app.extensions["redis"], "execute_command", down)
-    checks = []
+    checks, statements = [], []
     real_check = User.check_password
     monkeypatch.setattr(User, "check_password", lambda self, password: checks.append(1) or real_check(self, password))
+
+    def count_statement(*args):
+        statements.append(1)
+
     user = make_user(Role.officer)
     start = frozen_clock.now()
     seen = {}
-    for email in (user.email, "nobody@example.com"):
-        answers = []
-        for offset, password in [(timedelta(0), "bad password")] * 5 + [
-            (timedelta(0), TEST_PASSWORD),  # the right password (the account's) while locked
-            (timedelta(minutes=14), "bad password"),
-            (timedelta(minutes=15), "bad password"),  # the lock ends
-            (timedelta(minutes=15), "bad password"),
-        ]:
-            clock.freeze(start + offset)
-            checks.clear()
-            response = browser.login(email, password)
-            answers.append((response.status_code, _error(response), len(checks)))
-        seen[email] = answers
+    event.listen(db.engine, "before_cursor_execute", count_statement)
+    try:
+        for email in (user.email, "nobody@example.com"):
+            answers = []
+            for offset, password in [(timedelta(0), "bad password")] * 5 + [
+                (timedelta(0), TEST_PASSWORD),  # the right password (the account's) while locked
+                (timedelta(minutes=14), "bad password"),
+                (timedelta(minutes=15), "bad password"),  # the lock ends
+                (timedelta(minutes=15), "bad password"),
+            ]:
+                clock.freeze(start + offset)
+                token = browser.token("/login")
+                checks.clear()
+                statements.clear()
+                response = browser.post("/login", {"email": email, "password": password, "csrf_token": token})
+                answers.append((response.status_code, _error(response), len(checks), len(statements)))
+            seen[email] = answers
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count_statement)
     assert seen["nobody@example.com"] == seen[user.email]
     answers = seen[user.email]
-    assert [(status, checked) for status, _, checked in answers] == [(401, 1)] * 5 + [(401, 0)] * 2 + [(401, 1)] * 2
-    assert [message for _, message, _ in answers[:4]] == ["Wrong email or password."] * 4
+    assert [(status, checked) for status, _, checked, _ in answers] == [(401, 1)] * 5 + [(401, 0)] * 2 + [(401, 1)] * 2
+    assert [message for _, message, _, _ in answers[:4]] == ["Wrong email or password."] * 4
     assert answers[4][1] == answers[5][1] == "Too many failed attempts: this account is locked. Try again in 15 minutes."
     assert answers[6][1].endswith("Try again in 1 minute.") and answers[7][1] == "Wrong email or password."
 
