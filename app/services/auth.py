@@ -80,8 +80,8 @@ def authenticate(email: str, password: str, now: datetime | None = None) -> Logi
 
 class _Counter:
     """Where an email's failed attempts are counted: its account's row in users, or, for an email
-    without an account, its row in unknown_logins (made at its first attempt). Both rows have
-    failed_logins and locked_until and go through the same statements."""
+    without an account, its row in unknown_logins (made by its first attempt). Both rows have
+    failed_logins and locked_until and go through the same steps, a statement each."""
 
     def __init__(self, email: str, user: User | None):
         self.user, self.email = user, normalise_email(email)[:254]
